@@ -1,0 +1,91 @@
+"""Offline test data in Keras's own cache formats, read through Keras's real loaders.
+
+KERAS_HOME points at a fresh folder before Keras is imported (Keras reads it once, at
+import). Only the download and its checksum are replaced: the files here are small
+stand-ins, so their sha256 cannot match Google's, and no test may touch the network.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+KERAS_HOME = Path(tempfile.mkdtemp(prefix="keras_home_tests_"))
+os.environ["KERAS_HOME"] = str(KERAS_HOME)
+DATASETS = KERAS_HOME / "datasets"
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+WORDS = ["the", "of", "said", "and", "a", "mln", "to", "dlrs", "it's", "don't", "good", "bad", "film", "great",
+         "awful", "movie", "loved", "boring", "wonderful", "br"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(KERAS_HOME, ignore_errors=True)
+
+
+def ragged(rows):
+    array = np.empty(len(rows), dtype=object)
+    array[:] = [list(row) for row in rows]
+    return array
+
+
+def raw_sequences(labels, vocabulary, rng):
+    """Raw word ranks (1 = most frequent), as stored in the .npz before Keras shifts them."""
+    rows = []
+    for label in labels:
+        words = rng.integers(1, vocabulary, rng.integers(5, 160))
+        words[rng.random(len(words)) < 0.3] = 1 + int(label) % (vocabulary - 1)
+        rows.append(words.tolist())
+    return ragged(rows)
+
+
+def write_word_index(name, size):
+    words = WORDS + [f"word{i}" for i in range(len(WORDS) + 1, size + 1)]
+    (DATASETS / name).write_text(json.dumps({w: i for i, w in enumerate(words, start=1)}))
+
+
+def write_reuters(wires=300, vocabulary=2000, seed=1):
+    rng = np.random.default_rng(seed)
+    labels = np.arange(wires) % 46  # every topic present
+    DATASETS.mkdir(parents=True, exist_ok=True)
+    np.savez(DATASETS / "reuters.npz", x=raw_sequences(labels, vocabulary, rng), y=labels)
+    write_word_index("reuters_word_index.json", vocabulary)
+
+
+def write_imdb(reviews=200, vocabulary=6000, seed=2):
+    rng = np.random.default_rng(seed)
+    DATASETS.mkdir(parents=True, exist_ok=True)
+    train_labels, test_labels = np.arange(reviews) % 2, np.arange(reviews // 2) % 2
+    np.savez(DATASETS / "imdb.npz",
+             x_train=raw_sequences(train_labels, vocabulary, rng), y_train=train_labels,
+             x_test=raw_sequences(test_labels, vocabulary, rng), y_test=test_labels)
+    write_word_index("imdb_word_index.json", vocabulary)
+
+
+@pytest.fixture
+def offline_keras(monkeypatch):
+    """The real keras.datasets loaders with the network cut and the checksum accepted."""
+    from keras.src.utils import file_utils
+
+    def no_network(url, *args, **kwargs):
+        raise urllib.error.URLError("network disabled in tests")
+
+    monkeypatch.setattr(file_utils, "validate_file", lambda *args, **kwargs: True)
+    monkeypatch.setattr(file_utils, "urlretrieve", no_network)
+    shutil.rmtree(DATASETS, ignore_errors=True)
+    DATASETS.mkdir(parents=True)
+    return DATASETS
+
+
+def run_script(*args, timeout=240, **kwargs):
+    """Run a script of the repo in a fresh Python, as a user would; returns CompletedProcess."""
+    env = {**os.environ, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, *map(str, args)], cwd=kwargs.pop("cwd", REPO), env=env,
+                          capture_output=True, text=True, timeout=timeout, **kwargs)

@@ -1,0 +1,64 @@
+"""The command line: constants overridden by name, --help, and one-line errors (exit 2)."""
+import pytest
+from conftest import REPO, run_script
+
+import reuters_lstm
+from common import cli
+
+SCRIPTS = ["reuters_lstm.py"]
+
+
+def parse(*argv):
+    return cli.parse(vars(reuters_lstm), list(argv))
+
+
+def test_every_constant_is_a_setting_with_its_type():
+    config, args = parse("--num-words", "2000", "--test-split", "0.25", "--epochs=3")
+    assert config.num_words == 2000 and type(config.num_words) is int
+    assert config.test_split == 0.25 and config.epochs == 3
+    assert config.lstm_units == reuters_lstm.LSTM_UNITS  # untouched ones keep the file's value
+    assert not args.dry_run and args.script == "reuters_lstm"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--epochs", "0"], "--epochs must be a positive integer"),
+    (["--epochs", "2.5"], "--epochs expects int"),
+    (["--batch-size", "-1"], "--batch-size must be a positive integer"),
+    (["--test-split", "1"], "--test-split must be between 0 and 1"),
+    (["--num-words", "3"], "ids 0, 1 and 2 are reserved"),
+    (["--seed", "-1"], "--seed must be an integer >= 0"),
+    (["--epoch", "3"], "did you mean --epochs?"),
+    (["--no-such-thing"], "unknown option --no-such-thing"),
+    (["--epochs"], "expected one argument"),
+])
+def test_bad_values_are_refused(argv, message):
+    with pytest.raises(cli.UsageError, match=message.replace("?", r"\?")):
+        parse(*argv)
+
+
+def test_help_lists_every_setting_with_its_value_and_comment():
+    text = " ".join(cli.build_parser(vars(reuters_lstm)).format_help().split())  # unwrap lines
+    for name, value in cli.settings_of(vars(reuters_lstm)).items():
+        assert cli.flag_name(name) in text
+        assert f"(now {value!r})" in text
+    assert "wires per gradient step" in text  # the comment beside BATCH_SIZE
+    assert "training:" in text and "model:" in text  # the script's headings become groups
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help_answers_without_loading_tensorflow(script):
+    probe = (f"import sys, runpy; sys.argv = ['{script}', '--help']\n"
+             f"try: runpy.run_path('{script}', run_name='__main__')\n"
+             "except SystemExit as e: print('exit', e.code)\n"
+             "print('heavy:', sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))")
+    result = run_script("-c", probe)
+    assert "--epochs" in result.stdout
+    assert "exit 0" in result.stdout and "heavy: []" in result.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_bad_value_is_one_line_and_exit_2(script, tmp_path):
+    result = run_script(REPO / script, "--epochs", "zero", "--out", tmp_path / "run")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{script}: error: --epochs expects int, got 'zero'"
+    assert not (tmp_path / "run").exists()
