@@ -105,7 +105,6 @@ def main(argv=None):
                            config.batch_size, config.epochs, run)
     evaluation = training.evaluate(model, padded_test, onehot_test, config.batch_size, outcome)
     if evaluation:
-        print(f"\n Test Accuracy: {evaluation['accuracy']:.4f}")
         show_one_wire(model, x_test[0], padded_test[0], int(y_test[0]), config, args.dry_run)
     return run.finish(model, outcome, evaluation, show=args.show)
 

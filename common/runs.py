@@ -167,3 +167,9 @@ class Run:
 
             plt.show()
         return outcome.exit_code
+
+
+def newest_model(script):
+    """The model.keras of this script's most recent run under runs/, or None."""
+    models = sorted(RUNS_ROOT.glob(f"{script}/*/model.keras"), key=lambda path: path.stat().st_mtime)
+    return models[-1] if models else None

@@ -106,7 +106,9 @@ def fit(model, x, y, validation_data, batch_size, epochs, run):
 
 
 def evaluate(model, x, y, batch_size, outcome):
-    """Test loss and metrics as a dict; skipped (empty) when training was stopped early."""
+    """Test loss and accuracy as a dict, printed as the book prints them; empty if training stopped early."""
     if not outcome.completed:
         return {}
-    return model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+    evaluation = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+    print(f"\n Test Accuracy: {evaluation['accuracy']:.4f}")
+    return evaluation
