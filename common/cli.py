@@ -65,6 +65,8 @@ def _rules(name, value):
         return value >= 0, "must be an integer >= 0"
     if name == "NUM_WORDS":
         return value >= 4, "must be at least 4: ids 0, 1 and 2 are reserved (padding, start, unknown word)"
+    if name == "TEMPERATURE":
+        return value >= 0, "must be >= 0 (0 takes the likeliest letter)"
     if "SPLIT" in name:
         return 0 < value < 1, "must be between 0 and 1, exclusive"
     if "DROPOUT" in name:

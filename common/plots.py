@@ -10,11 +10,14 @@ def history_figure(history, title, show=False):
 
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(11, 4.2))
     for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
-        epochs = range(1, len(history.get(metric, [])) + 1)
         # The book's colours and labels: red for the test set, blue for the training set.
-        axes.plot(epochs, history.get(f"val_{metric}", []), marker=".", c="red", label=f"Testset_{metric}")
-        axes.plot(epochs, history.get(metric, []), marker=".", c="blue", label=f"Trainset_{metric}")
-        axes.legend(loc="upper right" if metric == "loss" else "lower right")
+        for key, colour, label in ((f"val_{metric}", "red", "Testset"), (metric, "blue", "Trainset")):
+            if history.get(key):
+                axes.plot(range(1, len(history[key]) + 1), history[key], marker=".", c=colour, label=f"{label}_{metric}")
+        if history.get(metric):
+            axes.legend(loc="upper right" if metric == "loss" else "lower right")
+        else:
+            axes.text(0.5, 0.5, "no complete epoch", ha="center", transform=axes.transAxes)
         axes.grid()
         axes.set_xlabel("epoch")
         axes.set_ylabel(metric)

@@ -11,6 +11,8 @@ import platform
 import sys
 from pathlib import Path
 
+import numpy
+
 from common.cli import UsageError
 
 RUNS_ROOT = Path("runs")
@@ -146,8 +148,10 @@ class Run:
             write_text(self.path("history.csv"), history_csv(history, outcome.seconds_per_epoch)),
             write_text(self.path("metrics.json"), json.dumps(self.metrics(outcome, evaluation, extra), indent=2) + "\n"),
         ]
-        if model is not None:
+        if hasattr(model, "save"):
             written.append(write_atomically(self.path("model.keras"), model.save))
+        elif model is not None:  # a NumPy network: its parameters
+            written.append(write_atomically(self.path("model.npz"), lambda p: numpy.savez(p, **model.params)))
         return written
 
     def finish(self, model, outcome, evaluation, show=False, extra=None):

@@ -3,6 +3,7 @@ import math
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import keras
@@ -32,42 +33,46 @@ class Outcome:
         return EXIT_CODES[self.status]
 
 
-class Guard(keras.callbacks.Callback):
-    """Stops training after the current batch on the first Ctrl-C or SIGTERM, or on a NaN loss.
+@contextmanager
+def stop_on_signals(outcome):
+    """The first Ctrl-C or SIGTERM marks the outcome interrupted (the loop then stops at a safe
+    point); a second one raises KeyboardInterrupt, which is caught here: the run stops at once."""
 
-    A second signal raises KeyboardInterrupt, which fit() below also turns into a clean stop.
-    """
+    def on_signal(signum, frame):
+        if not outcome.completed:
+            raise KeyboardInterrupt
+        outcome.status = f"interrupted ({signal.Signals(signum).name})"
+        print(f"\n{signal.Signals(signum).name}: stopping after this step and saving the run "
+              "(Ctrl-C again stops at once)", file=sys.stderr, flush=True)
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except KeyboardInterrupt:
+        if outcome.completed:
+            outcome.status = "interrupted (SIGINT)"
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if not outcome.completed and not outcome.stopped_in_epoch:
+            outcome.stopped_in_epoch = outcome.epochs_completed + 1
+
+
+class Guard(keras.callbacks.Callback):
+    """Ends Keras training after the current batch once the outcome is interrupted or the loss is NaN."""
 
     def __init__(self, outcome):
         super().__init__()
         self.outcome = outcome
-        self.previous_handlers = {}
-        self.epoch = 0
         self.epoch_started = 0.0
 
-    def on_train_begin(self, logs=None):
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self.previous_handlers[signum] = signal.signal(signum, self.on_signal)
-
-    def on_train_end(self, logs=None):
-        for signum, handler in self.previous_handlers.items():
-            signal.signal(signum, handler)
-
-    def on_signal(self, signum, frame):
-        if not self.outcome.completed:
-            raise KeyboardInterrupt  # the second signal: stop at once
-        self.outcome.status = f"interrupted ({signal.Signals(signum).name})"
-        self.outcome.stopped_in_epoch = self.epoch + 1
-        print(f"\n{signal.Signals(signum).name}: stopping after this batch and saving the run "
-              "(Ctrl-C again stops at once)", file=sys.stderr, flush=True)
-
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch, self.epoch_started = epoch, time.perf_counter()
+        self.epoch_started = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if self.outcome.completed and loss is not None and not math.isfinite(float(loss)):
-            self.outcome.status, self.outcome.stopped_in_epoch = "nan loss", self.epoch + 1
+            self.outcome.status = "nan loss"
         if not self.outcome.completed:
             self.model.stop_training = True
 
@@ -85,24 +90,25 @@ def tensorboard_callback(log_dir):
     return [keras.callbacks.TensorBoard(log_dir=str(log_dir))]
 
 
-def fit(model, x, y, validation_data, batch_size, epochs, run):
+def fit(model, x, y, validation_data, batch_size, epochs, run, callbacks=(), verbose=None):
     """model.fit as the book calls it, plus a clean stop and per-epoch timing; returns an Outcome."""
     outcome = Outcome()
-    callbacks = [Guard(outcome), *tensorboard_callback(run.path("tensorboard"))]
-    try:
+    callbacks = [Guard(outcome), *tensorboard_callback(run.path("tensorboard")), *callbacks]
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2  # a log file gets one line per epoch
+    with stop_on_signals(outcome):
         model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
-                  callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)  # a log file gets a line per epoch
-    except KeyboardInterrupt:
-        callbacks[0].on_train_end()
-        if outcome.completed:
-            outcome.status, outcome.stopped_in_epoch = "interrupted (SIGINT)", callbacks[0].epoch + 1
+                  callbacks=callbacks, verbose=verbose)
     history = getattr(getattr(model, "history", None), "history", {})
     outcome.history = {name: values[: outcome.epochs_completed] for name, values in history.items()}
+    report_nan(outcome)
+    return outcome
+
+
+def report_nan(outcome):
     if outcome.status == "nan loss":
         print(f"Training stopped: the loss became NaN in epoch {outcome.stopped_in_epoch}. "
-              "A learning rate that is too high, or inputs outside the vocabulary, are the usual causes.",
-              file=sys.stderr)
-    return outcome
+              "A learning rate that is too high is the usual cause; try a smaller one.", file=sys.stderr)
 
 
 def evaluate(model, x, y, batch_size, outcome):

@@ -1,0 +1,170 @@
+"""A character-level RNN learns to complete "hello" (the notes' first RNN example).
+
+The letters h, e, l, o are one-hot vectors ([1,0,0,0], [0,1,0,0], [0,0,1,0], [0,0,0,1]).
+Reading 'h', 'e', 'l', 'l' one at a time, the network learns to answer 'e', 'l', 'l', 'o':
+each next letter. Then, given only 'h', it writes "hello" by feeding each answer back in.
+`--impl numpy` trains the notes' own equations (common/numpy_rnn.py, common/numpy_lstm.py)
+instead of Keras's layers; `--cell lstm` uses an LSTM instead of the plain RNN.
+
+    python char_rnn_hello.py                          # Keras SimpleRNN
+    python char_rnn_hello.py --impl numpy --cell lstm # the notes' LSTM, in NumPy
+"""
+import sys
+
+from common import cli, runs
+
+# Data
+WORD = "hello"  # the network reads all but the last letter and answers each next one
+
+# Model
+IMPL = "keras"  # keras: Keras layers; numpy: the notes' equations in NumPy
+CELL = "rnn"  # rnn: the plain (simple) RNN; lstm: the LSTM
+HIDDEN_SIZE = 8  # size of the hidden state h_t
+
+# Training
+EPOCHS = 100  # one gradient step on the word per epoch
+LEARNING_RATE = 0.05  # Adam's step size
+SEED = 0  # the same seed repeats the same run
+
+# Generating
+TEMPERATURE = 0.0  # 0 always takes the likeliest letter; above 0 samples, more freely as it grows
+
+CHOICES = {"IMPL": ("keras", "numpy"), "CELL": ("rnn", "lstm")}
+# Keras is imported inside the functions, so that --help and argument errors answer at once.
+
+
+def alphabet_of(word):
+    """The letters in order of first appearance: h, e, l, o as in the notes (never set() order)."""
+    return "".join(dict.fromkeys(word))
+
+
+def one_hot(text, alphabet):
+    import numpy as np
+
+    return np.eye(len(alphabet), dtype="float32")[[alphabet.index(letter) for letter in text]]
+
+
+def build_model(config, alphabet):
+    """The Keras network, or the NumPy one with the same shape: recurrent cell, then softmax per step."""
+    import numpy as np
+
+    if config.impl == "numpy":
+        from common.numpy_lstm import LSTM
+        from common.numpy_rnn import RNN
+
+        network = RNN if config.cell == "rnn" else LSTM
+        return network(len(alphabet), config.hidden_size, len(alphabet), np.random.default_rng(config.seed))
+    import keras
+    from keras import layers
+
+    recurrent = layers.SimpleRNN if config.cell == "rnn" else layers.LSTM
+    model = keras.Sequential([
+        keras.Input(shape=(None, len(alphabet))),  # any length, so that generation can grow the text
+        recurrent(config.hidden_size, return_sequences=True),
+        layers.Dense(len(alphabet), activation="softmax"),  # applied at every step
+    ], name="char_rnn_hello")
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(config.learning_rate),
+                  metrics=["accuracy"])
+    return model
+
+
+def probabilities(model, text, alphabet):
+    """Per step, the probability of each letter coming next: shape (len(text), len(alphabet))."""
+    inputs = one_hot(text, alphabet)
+    if hasattr(model, "params"):
+        return model.probabilities(inputs.astype("float64"))
+    return model.predict(inputs[None], verbose=0)[0]
+
+
+def answer(model, text, alphabet):
+    return "".join(alphabet[i] for i in probabilities(model, text, alphabet).argmax(axis=1))
+
+
+def generate(model, start, length, alphabet, temperature, rng):
+    """Write `length` letters from `start`, feeding each chosen letter back in as the next input."""
+    import numpy as np
+
+    text = start
+    while len(text) < length:
+        last = probabilities(model, text, alphabet)[-1]
+        if temperature == 0:
+            text += alphabet[int(last.argmax())]
+        else:
+            weights = np.exp(np.log(np.maximum(last, 1e-12)) / temperature)
+            text += alphabet[rng.choice(len(alphabet), p=weights / weights.sum())]
+    return text
+
+
+def train_numpy(network, inputs, targets, config, report):
+    """Adam on the NumPy network, one step per epoch, stopping cleanly like the Keras path."""
+    import math
+    import time
+
+    from common import training
+    from common.numpy_rnn import Adam
+
+    outcome, optimizer = training.Outcome(history={"loss": [], "accuracy": []}), Adam(network.params, config.learning_rate)
+    with training.stop_on_signals(outcome):
+        for epoch in range(config.epochs):
+            started = time.perf_counter()
+            loss, grads = network.loss_and_gradients(inputs, targets)
+            if not math.isfinite(loss):
+                outcome.status = "nan loss"
+            if not outcome.completed:
+                break
+            optimizer.step(grads)
+            accuracy = float((network.probabilities(inputs).argmax(axis=1) == targets).mean())
+            outcome.history["loss"].append(float(loss))
+            outcome.history["accuracy"].append(accuracy)
+            outcome.seconds_per_epoch.append(time.perf_counter() - started)
+            report(epoch, loss)
+    training.report_nan(outcome)
+    return outcome
+
+
+def main(argv=None):
+    config, args = cli.parse(globals(), argv, choices=CHOICES)
+    if len(config.word) < 2:
+        raise cli.UsageError("--word needs at least two letters: one to read, one to answer")
+    planned_folder = runs.plan_folder(args.script, args.out)
+
+    import keras
+    import numpy as np
+
+    from common import seeding, training
+
+    seeding.seed_everything(config.seed)
+    alphabet = alphabet_of(config.word)
+    inputs, targets = config.word[:-1], config.word[1:]
+    print(f"Alphabet (one-hot order): {', '.join(alphabet)}")
+    print(f"Learning '{inputs}' -> '{targets}' with {config.impl}'s {config.cell.upper()}, "
+          f"{config.hidden_size} hidden units")
+    x, y = one_hot(inputs, alphabet), one_hot(targets, alphabet)
+    model = build_model(config, alphabet)
+
+    def report(epoch, loss):  # what the network answers now, ten times in a run
+        if (epoch + 1) % max(1, config.epochs // 10) == 0 or epoch == 0:
+            print(f"epoch {epoch + 1:4d}  loss {float(loss):.4f}  '{inputs}' -> '{answer(model, inputs, alphabet)}'")
+
+    run = runs.Run(args.script, planned_folder, config, args)
+    if config.impl == "numpy":
+        outcome = train_numpy(model, x.astype("float64"), y.argmax(axis=1), config, report)
+    else:
+        show = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: report(epoch, logs["loss"]))
+        outcome = training.fit(model, x[None], y[None], None, 1, config.epochs, run, callbacks=[show], verbose=0)
+
+    learned = answer(model, inputs, alphabet)
+    step_probabilities = probabilities(model, inputs, alphabet)
+    loss = float(-np.log(step_probabilities[np.arange(len(targets)), y.argmax(axis=1)]).mean())
+    evaluation = {"loss": loss, "accuracy": float(np.mean([a == b for a, b in zip(learned, targets)]))}
+    print(f"\nLearned mapping: '{inputs}' -> '{learned}' (wanted '{targets}'), loss {loss:.4f}")
+    generated = generate(model, config.word[0], len(config.word), alphabet, config.temperature,
+                         np.random.default_rng(config.seed))
+    print(f"Generated from '{config.word[0]}': {generated}")
+    if learned != targets:
+        print("Not learned yet: try more --epochs or a larger --hidden-size.", file=sys.stderr)
+    return run.finish(model, outcome, evaluation, show=args.show, extra={"generated": generated})
+
+
+if __name__ == "__main__":
+    cli.main_guard(main)

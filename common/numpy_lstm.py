@@ -1,0 +1,88 @@
+"""The notes' LSTM, forward and backward through time, in NumPy alone.
+
+The four gates come from one matrix product, split by rows into four blocks in the
+notes' order i, f, o, g:
+
+    H_t = W_xh x_t + W_hh h_{t-1} + b_h              (4*hidden rows: i, f, o, g)
+    i, f, o = sigmoid(H_t blocks 1-3);  g = tanh(H_t block 4)
+    c_t = f * c_{t-1} + i * g                        (* is the Hadamard product)
+    h_t = o * tanh(c_t)
+    y_t = W_hy h_t + b_y
+
+Backward, the four gate gradients di, df, do, dg are merged into dH_t, which then
+flows to W_xh, W_hh, b_h and back into h_{t-1}.
+"""
+import numpy as np
+
+from common.numpy_rnn import cross_entropy, init_weights, softmax
+
+NOTES_ORDER = "ifog"
+KERAS_ORDER = "ifgo"  # Keras stacks the same blocks as i, f, c (our g), o
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+class LSTM:
+    def __init__(self, input_size, hidden_size, output_size, rng=None, dtype=np.float64):
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.hidden_size = hidden_size
+        self.params = init_weights({
+            "W_xh": (4 * hidden_size, input_size), "W_hh": (4 * hidden_size, hidden_size),
+            "b_h": (4 * hidden_size,), "W_hy": (output_size, hidden_size), "b_y": (output_size,),
+        }, rng, dtype)
+
+    def forward(self, xs):
+        """Per step: gates (i, f, o, g), cell c_t and hidden h_t; and the output scores. h_0 = c_0 = 0."""
+        p = self.params
+        h = c = np.zeros(self.hidden_size, p["W_hh"].dtype)
+        steps = []
+        for x in xs:
+            H = p["W_xh"] @ x + p["W_hh"] @ h + p["b_h"]
+            i, f, o, g = np.split(H, 4)
+            i, f, o, g = sigmoid(i), sigmoid(f), sigmoid(o), np.tanh(g)
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            steps.append((i, f, o, g, c, h))
+        hs = np.array([step[-1] for step in steps])
+        return steps, hs @ p["W_hy"].T + p["b_y"]
+
+    def probabilities(self, xs):
+        return softmax(self.forward(xs)[1])
+
+    def loss_and_gradients(self, xs, targets):
+        """Backpropagation through time: the loss and d loss / d parameter for every parameter."""
+        p = self.params
+        steps, scores = self.forward(xs)
+        loss, d_scores = cross_entropy(scores, targets)
+        hs = np.array([step[-1] for step in steps])
+        grads = {name: np.zeros_like(value) for name, value in p.items()}
+        grads["W_hy"], grads["b_y"] = d_scores.T @ hs, d_scores.sum(axis=0)
+        zeros = np.zeros(self.hidden_size, hs.dtype)
+        dh_next, dc_next = zeros, zeros
+        for t in reversed(range(len(xs))):
+            i, f, o, g, c, h = steps[t]
+            c_previous, h_previous = (steps[t - 1][4], steps[t - 1][5]) if t else (zeros, zeros)
+            dh = p["W_hy"].T @ d_scores[t] + dh_next
+            tanh_c = np.tanh(c)
+            do = dh * tanh_c
+            dc = dh * o * (1 - tanh_c ** 2) + dc_next
+            di, df, dg = dc * g, dc * c_previous, dc * i
+            # Each gate's local gradient (sigmoid for i, f, o; tanh for g), merged into dH_t.
+            dH = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)])
+            grads["W_xh"] += np.outer(dH, xs[t])
+            grads["W_hh"] += np.outer(dH, h_previous)
+            grads["b_h"] += dH
+            dh_next, dc_next = p["W_hh"].T @ dH, dc * f
+        return loss, grads
+
+    def keras_weights(self):
+        """[LSTM weights], [Dense weights] for Keras: blocks reordered i,f,o,g -> i,f,c,o, matrices transposed."""
+        p = self.params
+        order = [NOTES_ORDER.index(gate) for gate in KERAS_ORDER]
+
+        def reorder(matrix):
+            return np.concatenate([np.split(matrix, 4)[block] for block in order])
+
+        return [reorder(p["W_xh"]).T, reorder(p["W_hh"]).T, reorder(p["b_h"])], [p["W_hy"].T, p["b_y"]]

@@ -1,0 +1,96 @@
+"""The notes' plain RNN, forward and backward through time, in NumPy alone.
+
+    h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)     the same weights at every step
+    y_t = W_hy h_t + b_y                          scores; softmax turns them into probabilities
+    loss = mean over t of -log softmax(y_t)[target_t]
+
+Vectors are columns, as in the notes: W_xh has shape (hidden, input). One sequence at a time.
+"""
+import numpy as np
+
+
+def softmax(scores):
+    exp = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def cross_entropy(scores, targets):
+    """Mean softmax cross-entropy over the time steps, and its gradient with respect to the scores."""
+    steps = np.arange(len(targets))
+    probabilities = softmax(scores)
+    loss = -np.log(probabilities[steps, targets]).mean()
+    d_scores = probabilities
+    d_scores[steps, targets] -= 1
+    return loss, d_scores / len(targets)
+
+
+def init_weights(shapes, rng, dtype):
+    """Uniform in +-1/sqrt(fan_in) per matrix, zero biases."""
+    return {name: (rng.uniform(-1, 1, shape) / np.sqrt(shape[-1]) if len(shape) == 2 else np.zeros(shape)).astype(dtype)
+            for name, shape in shapes.items()}
+
+
+class RNN:
+    def __init__(self, input_size, hidden_size, output_size, rng=None, dtype=np.float64):
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.hidden_size = hidden_size
+        self.params = init_weights({
+            "W_xh": (hidden_size, input_size), "W_hh": (hidden_size, hidden_size), "b_h": (hidden_size,),
+            "W_hy": (output_size, hidden_size), "b_y": (output_size,),
+        }, rng, dtype)
+
+    def forward(self, xs):
+        """Hidden states (T, hidden) and output scores (T, output) for inputs xs (T, input); h_0 = 0."""
+        p = self.params
+        h = np.zeros(self.hidden_size, p["W_hh"].dtype)
+        hs = []
+        for x in xs:
+            h = np.tanh(p["W_xh"] @ x + p["W_hh"] @ h + p["b_h"])
+            hs.append(h)
+        hs = np.array(hs)
+        return hs, hs @ p["W_hy"].T + p["b_y"]
+
+    def probabilities(self, xs):
+        return softmax(self.forward(xs)[1])
+
+    def loss_and_gradients(self, xs, targets):
+        """Backpropagation through time: the loss and d loss / d parameter for every parameter."""
+        p = self.params
+        hs, scores = self.forward(xs)
+        loss, d_scores = cross_entropy(scores, targets)
+        grads = {name: np.zeros_like(value) for name, value in p.items()}
+        grads["W_hy"], grads["b_y"] = d_scores.T @ hs, d_scores.sum(axis=0)
+        h_previous = np.vstack([np.zeros_like(hs[:1]), hs[:-1]])
+        dh_next = np.zeros_like(hs[0])
+        for t in reversed(range(len(xs))):
+            dh = p["W_hy"].T @ d_scores[t] + dh_next  # from this step's output and from step t+1
+            d_raw = (1 - hs[t] ** 2) * dh  # through tanh
+            grads["b_h"] += d_raw
+            grads["W_xh"] += np.outer(d_raw, xs[t])
+            grads["W_hh"] += np.outer(d_raw, h_previous[t])
+            dh_next = p["W_hh"].T @ d_raw  # the gradient that flows into h_{t-1}
+        return loss, grads
+
+    def keras_weights(self):
+        """[SimpleRNN weights], [Dense weights]: Keras stores x @ kernel, so its matrices are ours transposed."""
+        p = self.params
+        return [p["W_xh"].T, p["W_hh"].T, p["b_h"]], [p["W_hy"].T, p["b_y"]]
+
+
+class Adam:
+    """The Adam update (Kingma & Ba), with Keras's default constants."""
+
+    def __init__(self, params, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        self.params, self.learning_rate, self.betas, self.epsilon = params, learning_rate, (beta_1, beta_2), epsilon
+        self.moments = {name: (np.zeros_like(v), np.zeros_like(v)) for name, v in params.items()}
+        self.steps = 0
+
+    def step(self, grads):
+        self.steps += 1
+        beta_1, beta_2 = self.betas
+        rate = self.learning_rate * np.sqrt(1 - beta_2 ** self.steps) / (1 - beta_1 ** self.steps)
+        for name, grad in grads.items():
+            m, v = self.moments[name]
+            m += (1 - beta_1) * (grad - m)
+            v += (1 - beta_2) * (grad * grad - v)
+            self.params[name] -= rate * m / (np.sqrt(v) + self.epsilon)

@@ -1,0 +1,102 @@
+"""The NumPy RNN and LSTM against references no one here wrote: calculus and Keras."""
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from common.numpy_lstm import LSTM
+from common.numpy_rnn import RNN
+
+CELLS = {"rnn": (RNN, keras.layers.SimpleRNN), "lstm": (LSTM, keras.layers.LSTM)}
+INPUT, HIDDEN, OUTPUT, STEPS = 4, 5, 4, 6
+
+
+def sequence(dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(STEPS, INPUT)).astype(dtype), rng.integers(0, OUTPUT, STEPS)
+
+
+def model(cell, dtype=np.float64):
+    net = CELLS[cell][0](INPUT, HIDDEN, OUTPUT, np.random.default_rng(1), dtype)
+    for name in net.params:  # nonzero biases too, so that their gradients are tested
+        net.params[name] += np.random.default_rng(2).normal(0, 0.3, net.params[name].shape)
+    return net
+
+
+def keras_twin(net, cell):
+    """The same network in Keras: recurrent layer over the sequence, then a per-step Dense."""
+    inputs = keras.Input(shape=(STEPS, INPUT))
+    recurrent = CELLS[cell][1](HIDDEN, return_sequences=True)
+    dense = keras.layers.Dense(OUTPUT)
+    twin = keras.Model(inputs, dense(recurrent(inputs)))
+    recurrent_weights, dense_weights = net.keras_weights()
+    recurrent.set_weights(recurrent_weights)
+    dense.set_weights(dense_weights)
+    return twin, recurrent
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_gradients_match_centred_finite_differences(cell):
+    net, (xs, targets) = model(cell), sequence()
+    _, grads = net.loss_and_gradients(xs, targets)
+    step = 1e-5
+    for name, value in net.params.items():
+        numeric = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            saved = value[index]
+            value[index] = saved + step
+            plus = net.loss_and_gradients(xs, targets)[0]
+            value[index] = saved - step
+            minus = net.loss_and_gradients(xs, targets)[0]
+            value[index] = saved
+            numeric[index] = (plus - minus) / (2 * step)
+        error = np.abs(grads[name] - numeric).max() / max(np.abs(numeric).max(), 1e-12)
+        assert error < 1e-6, f"{cell} {name}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_hidden_states_and_scores_equal_keras(cell):
+    net, (xs, _) = model(cell), sequence(np.float32)
+    twin, recurrent = keras_twin(net, cell)
+    hidden = keras.Model(twin.inputs, recurrent.output)
+    ours_hidden, ours_scores = net.forward(xs)
+    if cell == "lstm":
+        ours_hidden = np.array([step[-1] for step in ours_hidden])
+    np.testing.assert_allclose(hidden.predict(xs[None], verbose=0)[0], ours_hidden, atol=1e-5)
+    np.testing.assert_allclose(twin.predict(xs[None], verbose=0)[0], ours_scores, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_gradients_equal_automatic_differentiation(cell):
+    tf = pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("uses TensorFlow's GradientTape")
+    net, (xs, targets) = model(cell, np.float32), sequence(np.float32)
+    twin, _ = keras_twin(net, cell)
+    with tf.GradientTape() as tape:
+        scores = twin(xs[None])[0]
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(targets, scores))
+    automatic = [g.numpy() for g in tape.gradient(loss, twin.trainable_weights)]
+    ours_loss, grads = net.loss_and_gradients(xs, targets)
+    net.params = grads  # reuse the weight mapping to lay our gradients out like Keras's
+    expected = [w for group in net.keras_weights() for w in group]
+    assert float(loss) == pytest.approx(ours_loss, abs=1e-5)
+    for ours, theirs in zip(expected, automatic):
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_float32_stays_float32(cell):
+    net, (xs, targets) = model(cell, np.float32), sequence(np.float32)
+    loss, grads = net.loss_and_gradients(xs, targets)
+    assert all(g.dtype == np.float32 for g in grads.values())
+    assert math.isfinite(loss)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_loss_at_initialisation_is_ln_4(cell):
+    net = CELLS[cell][0](4, 8, 4, np.random.default_rng(0))
+    xs = np.eye(4)[[0, 1, 2, 2]]  # h, e, l, l
+    loss, _ = net.loss_and_gradients(xs, np.array([1, 2, 2, 3]))
+    assert loss == pytest.approx(math.log(4), abs=0.15)
