@@ -155,7 +155,7 @@ def main(argv=None):
 
     learned = answer(model, inputs, alphabet)
     step_probabilities = probabilities(model, inputs, alphabet)
-    loss = float(-np.log(step_probabilities[np.arange(len(targets)), y.argmax(axis=1)]).mean())
+    loss = abs(float(-np.log(step_probabilities[np.arange(len(targets)), y.argmax(axis=1)]).mean()))  # not -0.0
     evaluation = {"loss": loss, "accuracy": float(np.mean([a == b for a, b in zip(learned, targets)]))}
     print(f"\nLearned mapping: '{inputs}' -> '{learned}' (wanted '{targets}'), loss {loss:.4f}")
     generated = generate(model, config.word[0], len(config.word), alphabet, config.temperature,

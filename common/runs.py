@@ -163,8 +163,8 @@ class Run:
         figure = plots.history_figure(outcome.history, title, show=show)
         written = self.save(model, outcome, evaluation, figure, extra)
         if not outcome.completed:
-            print(f"Run {outcome.status} in epoch {outcome.stopped_in_epoch}; "
-                  f"{outcome.epochs_completed} complete epochs saved.")
+            print(f"Run stopped ({outcome.status}) in epoch {outcome.stopped_in_epoch}; "
+                  f"what the {outcome.epochs_completed} complete epoch(s) learned is saved.")
         print("Saved:", *(f"  {path}" for path in written), sep="\n")
         if show:
             import matplotlib.pyplot as plt

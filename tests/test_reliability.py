@@ -1,0 +1,187 @@
+"""Bad input, faults and interruptions end in one clear line and intact results; reruns repeat exactly."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+from conftest import KERAS_HOME, REPO, run_script, write_reuters
+
+import reuters_lstm
+from common import cli, runs, training
+
+SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
+
+
+# Bad input: one line on stderr, exit code 2, nothing trained, nothing written.
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("reuters_lstm.py", ["--maxlen", "0"], "--maxlen must be a positive integer"),
+    ("reuters_lstm.py", ["--lstm-units", "-5"], "--lstm-units must be a positive integer"),
+    ("imdb_cnn_lstm.py", ["--dropout", "1"], "--dropout must be in [0, 1)"),
+    ("imdb_cnn_lstm.py", ["--num-words", "2"], "ids 0, 1 and 2 are reserved"),
+    ("imdb_cnn_lstm.py", ["--maxlen", "6"], "--maxlen must leave at least one --pool-size window"),
+    ("char_rnn_hello.py", ["--hidden-size", "0"], "--hidden-size must be a positive integer"),
+    ("char_rnn_hello.py", ["--learning-rate", "nan"], "--learning-rate must be a positive number"),
+])
+def test_out_of_range_values_are_one_line_and_exit_2(script, argv, message, tmp_path):
+    result = run_script(REPO / script, *argv, "--out", tmp_path / "run")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == result.stderr.strip().splitlines()[-1]  # exactly one line
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_output_folder_that_is_a_file_or_cannot_be_made_is_refused_before_loading(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    with pytest.raises(cli.UsageError, match="is a file"):
+        runs.plan_folder("reuters_lstm", str(a_file))
+    with pytest.raises(cli.UsageError, match="cannot write the run folder"):
+        runs.plan_folder("reuters_lstm", str(a_file / "run"))
+    with pytest.raises(cli.UsageError, match="cannot write the run folder"):
+        runs.plan_folder("reuters_lstm", "/proc/no_runs_here")
+
+
+def test_a_folder_holding_an_earlier_run_is_never_overwritten(tmp_path):
+    (tmp_path / "metrics.json").write_text("{}")
+    with pytest.raises(cli.UsageError, match="already holds files"):
+        runs.plan_folder("reuters_lstm", str(tmp_path))
+    assert (tmp_path / "metrics.json").read_text() == "{}"
+
+
+def test_default_run_folders_never_collide(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = type("Args", (), {"out": None, "dry_run": True})()
+    planned = runs.plan_folder("x")
+    first, second = runs.Run("x", planned, None, args), runs.Run("x", planned, None, args)
+    assert first.folder != second.folder and first.folder.is_dir() and second.folder.is_dir()
+
+
+def test_a_missing_model_file_is_one_line(tmp_path):
+    with pytest.raises(cli.ScriptError, match="does not exist"):
+        import imdb_cnn_lstm
+
+        imdb_cnn_lstm.main(["--predict", "good", "--model", str(tmp_path / "missing.keras")])
+
+
+# Faults: nothing already computed is lost.
+
+def start_training(tmp_path, *argv):
+    """Start a long dry run and wait until its third epoch has begun."""
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "reuters_lstm.py"), "--dry-run", "--epochs", "500", "--out", str(out), *argv],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1"})
+    for line in process.stdout:
+        if line.startswith("Epoch 3/"):
+            return process, out
+    raise AssertionError(f"training never started: {process.stderr.read()}")
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_after_the_batch_and_saves_everything(tmp_path, signum, code):
+    process, out = start_training(tmp_path)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == code, stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["status"] == f"interrupted ({signum.name})"
+    assert metrics["epochs_completed"] >= 2 and "test_accuracy" not in metrics
+    rows = (out / "history.csv").read_text().splitlines()
+    assert len(rows) == metrics["epochs_completed"] + 1  # header + one row per complete epoch
+    assert keras.saving.load_model(out / "model.keras").count_params() == 185_046
+    assert (out / "loss.png").stat().st_size > 0
+    assert "Traceback" not in stderr and str(out / "metrics.json") in stdout
+
+
+def test_a_second_ctrl_c_stops_at_once_and_still_saves(tmp_path):
+    process, out = start_training(tmp_path)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert json.loads((out / "metrics.json").read_text())["status"] == "interrupted (SIGINT)"
+
+
+def test_a_nan_loss_stops_keras_training_and_says_which_epoch(tmp_path, capsys):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    x = np.ones((40, 3), "float32")
+    x[30:] = np.nan  # the first epoch is clean, the second meets NaN
+    run = runs.Run("nan_test", tmp_path / "run", None, type("Args", (), {"out": "x", "dry_run": True})())
+    outcome = training.fit(model, x, np.ones(40), None, 10, 5, run, verbose=0)
+    assert outcome.status == "nan loss" and outcome.exit_code == 1
+    assert outcome.epochs_completed == 0 and outcome.stopped_in_epoch == 1
+    assert "NaN in epoch 1" in capsys.readouterr().err
+
+
+def test_a_nan_loss_stops_numpy_training_and_the_run_folder_says_so(tmp_path):
+    result = run_script(REPO / "char_rnn_hello.py", "--impl", "numpy", "--learning-rate", "1e30",
+                        "--out", tmp_path / "run")
+    assert result.returncode == 1
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["status"] == "nan loss"
+    assert f"NaN in epoch {metrics['epochs_completed'] + 1}" in result.stderr
+
+
+def test_writes_are_atomic_a_failed_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "metrics.json"
+    runs.write_text(path, "old")
+
+    def crash_halfway(temporary):
+        temporary.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        runs.write_atomically(path, crash_halfway)
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04truncated", b"not an archive at all"])
+def test_a_damaged_cached_archive_is_one_line_saying_what_to_do(offline_keras, damage):
+    (offline_keras / "reuters.npz").write_bytes(damage)
+    with pytest.raises(cli.ScriptError, match=r"the cached .*reuters\.npz is damaged .*delete it") as error:
+        reuters_lstm.load_data(cli.parse(vars(reuters_lstm), [])[0], dry_run=False)
+    assert "\n" not in str(error.value)
+
+
+def test_a_truncated_real_format_archive_is_reported_too(offline_keras):
+    write_reuters()
+    path = offline_keras / "reuters.npz"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(cli.ScriptError, match="is damaged"):
+        reuters_lstm.load_data(cli.parse(vars(reuters_lstm), [])[0], dry_run=False)
+
+
+# Reproducibility.
+
+def test_same_seed_same_run_bit_for_bit_other_seed_other_run_and_rerun_repeats(tmp_path):
+    def dry_run(name, *argv):
+        result = run_script(REPO / "reuters_lstm.py", "--dry-run", "--epochs", "3", "--out", tmp_path / name, *argv)
+        assert result.returncode == 0, result.stderr
+        metrics = json.loads((tmp_path / name / "metrics.json").read_text())
+        history = [line.rsplit(",", 1)[0] for line in (tmp_path / name / "history.csv").read_text().splitlines()]
+        return history, metrics  # the history without its seconds column
+
+    first, first_metrics = dry_run("a")
+    second, second_metrics = dry_run("b")
+    other, _ = dry_run("c", "--seed", "1")
+    rerun, rerun_metrics = dry_run("d", "--rerun", str(tmp_path / "a"))
+    assert first == second == rerun
+    assert first_metrics["test_accuracy"] == second_metrics["test_accuracy"] == rerun_metrics["test_accuracy"]
+    assert first != other
+    assert first_metrics["command_line"][1:3] == ["--dry-run", "--epochs"]
+    assert rerun_metrics["settings"] == first_metrics["settings"] and rerun_metrics["synthetic_data"]
+
+
+def test_rerun_refuses_a_run_of_another_script(tmp_path):
+    (tmp_path / "metrics.json").write_text(json.dumps({"script": "imdb_cnn_lstm", "settings": {}}))
+    with pytest.raises(cli.UsageError, match="is a run of imdb_cnn_lstm, not of reuters_lstm"):
+        cli.parse(vars(reuters_lstm), ["--rerun", str(tmp_path)])
