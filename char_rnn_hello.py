@@ -151,7 +151,8 @@ def main(argv=None):
         outcome = train_numpy(model, x.astype("float64"), y.argmax(axis=1), config, report)
     else:
         show = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: report(epoch, logs["loss"]))
-        outcome = training.fit(model, x[None], y[None], None, 1, config.epochs, run, callbacks=[show], verbose=0)
+        outcome = training.fit(model, x[None], y[None], None, 1, config.epochs, run.path("tensorboard"),
+                               callbacks=[show], verbose=0)
 
     learned = answer(model, inputs, alphabet)
     step_probabilities = probabilities(model, inputs, alphabet)

@@ -181,7 +181,8 @@ def main(argv=None):
     model.summary()
 
     run = runs.Run(args.script, planned_folder, config, args)
-    outcome = training.fit(model, x_train, y_train, (x_test, y_test), config.batch_size, config.epochs, run)
+    outcome = training.fit(model, x_train, y_train, (x_test, y_test), config.batch_size, config.epochs,
+                           run.path("tensorboard"))
     evaluation = training.evaluate(model, x_test, y_test, config.batch_size, outcome)
     if evaluation:
         try:

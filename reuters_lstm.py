@@ -102,7 +102,7 @@ def main(argv=None):
 
     run = runs.Run(args.script, planned_folder, config, args)
     outcome = training.fit(model, padded_train, onehot_train, (padded_test, onehot_test),
-                           config.batch_size, config.epochs, run)
+                           config.batch_size, config.epochs, run.path("tensorboard"))
     evaluation = training.evaluate(model, padded_test, onehot_test, config.batch_size, outcome)
     if evaluation:
         show_one_wire(model, x_test[0], padded_test[0], int(y_test[0]), config, args.dry_run)

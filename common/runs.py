@@ -140,13 +140,12 @@ class Run:
             **(extra or {}),
         }
 
-    def save(self, model, outcome, evaluation, figure, extra=None):
+    def save(self, model, outcome, metrics, figure):
         """Write the four outputs, each atomically; return their paths."""
-        history = outcome.history
         written = [
             write_atomically(self.path("loss.png"), lambda p: figure.savefig(p, format="png", dpi=110)),
-            write_text(self.path("history.csv"), history_csv(history, outcome.seconds_per_epoch)),
-            write_text(self.path("metrics.json"), json.dumps(self.metrics(outcome, evaluation, extra), indent=2) + "\n"),
+            write_text(self.path("history.csv"), history_csv(outcome.history, outcome.seconds_per_epoch)),
+            write_text(self.path("metrics.json"), json.dumps(metrics, indent=2) + "\n"),
         ]
         if hasattr(model, "save"):
             written.append(write_atomically(self.path("model.keras"), model.save))
@@ -156,16 +155,20 @@ class Run:
 
     def finish(self, model, outcome, evaluation, show=False, extra=None):
         """Plot, save everything, say where it went; return the script's exit code."""
-        from common import plots
+        from common import compare, plots
 
         accuracy = evaluation.get("accuracy")
         title = f"{self.script}: " + (f"test accuracy {accuracy:.4f}" if accuracy is not None else outcome.status)
         figure = plots.history_figure(outcome.history, title, show=show)
-        written = self.save(model, outcome, evaluation, figure, extra)
+        metrics = self.metrics(outcome, evaluation, extra)
+        written = self.save(model, outcome, metrics, figure)
         if not outcome.completed:
             print(f"Run stopped ({outcome.status}) in epoch {outcome.stopped_in_epoch}; "
                   f"what the {outcome.epochs_completed} complete epoch(s) learned is saved.")
         print("Saved:", *(f"  {path}" for path in written), sep="\n")
+        comparison = compare.summary_against_previous(self.script, self.folder, metrics)
+        if comparison:
+            print(comparison)
         if show:
             import matplotlib.pyplot as plt
 

@@ -1,0 +1,209 @@
+"""Side-by-side training speed: our scripts' path against plain PyTorch, on the same CPU.
+
+    pip install -r bench/requirements.txt
+    python bench/benchmark.py                      # Reuters and IMDB, ours vs PyTorch, 2 rounds
+    python bench/benchmark.py --paths ours pytorch keras-defaults keras-jax --rounds 3
+
+Every path runs in its own fresh process (a Keras backend is fixed per process), and the
+paths take turns, round after round, so that a noisy neighbour slows all of them alike.
+Data are synthetic with the real shapes (Reuters: 8,982 x 100 ids < 1000, 46 classes;
+IMDB: 25,000 x 100 ids < 5000, binary), so no download is needed.
+
+Per path and model it reports: steady-state seconds per training epoch (median over the
+epochs after a warm-up epoch), the median step time x steps, evaluation time on the test
+set, process start-up time (launch to model built), peak memory, the ratio to PyTorch,
+and the arithmetic floor: FLOPs per epoch / this machine's measured float32 matmul rate.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+SHAPES = {  # train size, test size, vocabulary, classes
+    "reuters": (8982, 2246, 1000, 46),
+    "imdb": (25000, 25000, 5000, 2),
+}
+PATHS = ("ours", "pytorch", "keras-defaults", "keras-jax")
+
+
+def flops_per_epoch(model):
+    """Multiply-adds x 2 of one training epoch; backward counted as twice the forward pass."""
+    train = SHAPES[model][0]
+    if model == "reuters":  # 100 steps of x@W (100x400) and h@U (100x400), then Dense(100 -> 46)
+        forward = 100 * 2 * (100 * 400 + 100 * 400) + 2 * 100 * 46
+    else:  # Conv1D over 96 positions (5x100 -> 64), LSTM over 24 steps (64 -> 4x55, 55 -> 4x55)
+        forward = 96 * 2 * 5 * 100 * 64 + 24 * 2 * (64 * 220 + 55 * 220) + 2 * 55
+    return 3 * forward * train
+
+
+def matmul_rate(size=1024, repeats=20):
+    """This machine's float32 matrix-multiply rate in FLOP/s (best of several)."""
+    a = np.random.default_rng(0).random((size, size), dtype=np.float32)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - started)
+    return 2 * size ** 3 / best
+
+
+def synthetic(model):
+    train, test, vocabulary, classes = SHAPES[model]
+    rng = np.random.default_rng(0)
+    return (rng.integers(0, vocabulary, (train, 100)), rng.integers(0, classes, train),
+            rng.integers(0, vocabulary, (test, 100)), rng.integers(0, classes, test))
+
+
+# One measurement, in a child process.
+
+def measure_keras(model_name, epochs, as_scripts_do):
+    import keras
+
+    sys.path.insert(0, str(REPO))
+    from common import cli, seeding, training
+
+    script = __import__("reuters_lstm" if model_name == "reuters" else "imdb_cnn_lstm")
+    config = cli.parse(vars(script), [])[0]
+    if as_scripts_do:
+        seeding.seed_everything(config.seed)
+    model = script.build_model(config)
+    x, y, x_test, y_test = synthetic(model_name)
+    if model_name == "reuters":
+        y, y_test = keras.utils.to_categorical(y, 46), keras.utils.to_categorical(y_test, 46)
+    steps, epoch_seconds = [], []
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.began = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append(time.perf_counter() - self.began)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch_began = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_seconds.append(time.perf_counter() - self.epoch_began)
+
+    ready = time.time()
+    if as_scripts_do:  # training.fit, with the scripts' guard and TensorBoard logging
+        import tempfile
+
+        log_dir = Path(tempfile.mkdtemp(prefix="bench_tensorboard_"))
+        training.fit(model, x, y, None, config.batch_size, epochs, log_dir, callbacks=[Clock()], verbose=0)
+    else:
+        model.fit(x, y, batch_size=config.batch_size, epochs=epochs, callbacks=[Clock()], verbose=0)
+    began = time.perf_counter()
+    model.evaluate(x_test, y_test, batch_size=config.batch_size, verbose=0)
+    return ready, epoch_seconds, steps, time.perf_counter() - began, keras.backend.backend()
+
+
+def measure_pytorch(model_name, epochs):
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import peers
+
+    model, loss, optimizer = peers.build(model_name)
+    x, y, x_test, _ = (torch.from_numpy(a) for a in synthetic(model_name))
+    y = y if model_name == "reuters" else y.float()
+    ready, steps, epoch_seconds = time.time(), [], []
+    for _ in range(epochs):
+        began = time.perf_counter()
+        peers.train_epoch(model, loss, optimizer, x, y, 100, steps, time.perf_counter)
+        epoch_seconds.append(time.perf_counter() - began)
+    began = time.perf_counter()
+    peers.evaluate(model, x_test, 100)
+    return ready, epoch_seconds, steps, time.perf_counter() - began, f"torch {torch.__version__}"
+
+
+def child(path, model_name, epochs):
+    if path == "pytorch":
+        ready, epoch_seconds, steps, evaluation, backend = measure_pytorch(model_name, epochs)
+    else:
+        ready, epoch_seconds, steps, evaluation, backend = measure_keras(model_name, epochs, path != "keras-defaults")
+    steps_per_epoch = len(steps) // epochs
+    print(json.dumps({
+        "ready": ready, "backend": backend,
+        "epoch_seconds": statistics.median(epoch_seconds[1:]),  # the first epoch is the warm-up
+        "step_seconds_x_steps": statistics.median(steps[steps_per_epoch:]) * steps_per_epoch,
+        "evaluation_seconds": evaluation,
+        "peak_memory_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+# The parent: alternate the paths, collect, report.
+
+def run_child(path, model_name, epochs):
+    environment = {**os.environ, "KERAS_BACKEND": "jax" if path == "keras-jax" else
+                   os.environ.get("KERAS_BACKEND", "tensorflow"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    launched = time.time()
+    result = subprocess.run([sys.executable, __file__, "--child", path, model_name, str(epochs)],
+                            capture_output=True, text=True, env=environment)
+    if result.returncode:
+        last = (result.stderr.strip().splitlines() or ["failed"])[-1]
+        return {"error": last}
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    measured["startup_seconds"] = measured.pop("ready") - launched
+    return measured
+
+
+def report(results, rate):
+    print(f"\nfloat32 matmul rate: {rate / 1e9:.1f} GFLOP/s; {os.cpu_count()} CPU cores\n")
+    header = f"{'model':8} {'path':15} {'s/epoch':>8} {'step x n':>8} {'eval s':>7} {'start s':>7} {'peak MiB':>8} {'/torch':>7} {'/floor':>7}"
+    print(header + "\n" + "-" * len(header))
+    rows = []
+    for (model_name, path), runs in results.items():
+        good = [r for r in runs if "error" not in r]
+        if not good:
+            print(f"{model_name:8} {path:15} skipped: {runs[0]['error']}")
+            continue
+        row = {"model": model_name, "path": path, "backend": good[0]["backend"], "rounds": len(good)}
+        for key in ("epoch_seconds", "step_seconds_x_steps", "evaluation_seconds", "startup_seconds", "peak_memory_mib"):
+            row[key] = round(statistics.median(r[key] for r in good), 3)
+        row["floor_seconds"] = round(flops_per_epoch(model_name) / rate, 3)
+        row["times_floor"] = round(row["epoch_seconds"] / row["floor_seconds"], 2)
+        rows.append(row)
+    for row in rows:
+        torch_row = next((r for r in rows if r["model"] == row["model"] and r["path"] == "pytorch"), None)
+        row["ratio_to_pytorch"] = round(row["epoch_seconds"] / torch_row["epoch_seconds"], 3) if torch_row else None
+        print(f"{row['model']:8} {row['path']:15} {row['epoch_seconds']:8.2f} {row['step_seconds_x_steps']:8.2f} "
+              f"{row['evaluation_seconds']:7.2f} {row['startup_seconds']:7.2f} {row['peak_memory_mib']:8.0f} "
+              f"{row['ratio_to_pytorch'] if row['ratio_to_pytorch'] is not None else '-':>7} {row['times_floor']:7.2f}")
+    print()
+    for row in rows:
+        print(json.dumps(row))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=["ours", "pytorch"])
+    parser.add_argument("--epochs", type=int, default=3, help="per process, the first one a warm-up (default 3)")
+    parser.add_argument("--rounds", type=int, default=2, help="times each path runs, taking turns (default 2)")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child[0], args.child[1], int(args.child[2]))
+    if args.epochs < 2 or args.rounds < 1:
+        parser.error("--epochs must be at least 2 (one warm-up) and --rounds at least 1")
+    rate = matmul_rate()
+    results = {(m, p): [] for m in args.models for p in args.paths}
+    for round_number in range(args.rounds):
+        for model_name in args.models:
+            for path in args.paths:
+                print(f"round {round_number + 1}/{args.rounds}: {model_name} {path} ...", flush=True)
+                results[model_name, path].append(run_child(path, model_name, args.epochs))
+    report(results, rate)
+
+
+if __name__ == "__main__":
+    main()

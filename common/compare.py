@@ -1,0 +1,178 @@
+"""Compare runs: which settings differ between them, and what that did to the results.
+
+    python -m common.compare                          # every run of the most recent script in runs/
+    python -m common.compare runs/reuters_lstm        # every run of one script
+    python -m common.compare RUN_FOLDER RUN_FOLDER    # just these runs
+
+Prints one row per run and writes compare.png: test loss and test accuracy per epoch,
+one curve per run, labelled by the settings that differ. Reads only the run folders'
+metrics.json and history.csv; loads no TensorFlow.
+"""
+import argparse
+import csv
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.cli import UsageError
+from common.runs import RUNS_ROOT, write_atomically
+
+
+@dataclass
+class Record:
+    folder: Path
+    metrics: dict
+    history: dict
+
+    @property
+    def name(self):
+        return self.folder.name
+
+
+def read_run(folder):
+    """A run folder's metrics and history; ValueError saying why if it is not a complete run."""
+    folder = Path(folder)
+    try:
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        with open(folder / "history.csv", newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        history = {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
+        if "script" not in metrics or not isinstance(metrics.get("settings"), dict):
+            raise ValueError("metrics.json lacks the script or its settings")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{type(error).__name__}: {error}") from None
+    return Record(folder, metrics, history)
+
+
+def run_folders(paths):
+    """Expand the command line: a folder of runs stands for every run in it."""
+    if not paths:
+        newest = max(RUNS_ROOT.glob("*/*/metrics.json"), key=lambda p: p.stat().st_mtime, default=None)
+        if newest is None:
+            raise UsageError(f"no runs under {RUNS_ROOT}/ yet: run a script first, or name run folders")
+        paths = [newest.parent.parent]
+    folders = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            raise UsageError(f"{path} is not a folder")
+        is_run = (path / "metrics.json").exists() or (path / "history.csv").exists()
+        folders += [path] if is_run else sorted(p for p in path.iterdir() if p.is_dir())
+    return folders
+
+
+def collect(folders):
+    """The readable runs, and a note for each folder skipped."""
+    records, notes = [], []
+    for folder in folders:
+        try:
+            records.append(read_run(folder))
+        except ValueError as error:
+            notes.append(f"skipped {folder}: not a complete run ({error})")
+    scripts = sorted({record.metrics["script"] for record in records})
+    if len(scripts) > 1:
+        raise UsageError(f"these runs come from different scripts ({', '.join(scripts)}); compare one script at a time")
+    return records, notes
+
+
+def differing_settings(records):
+    names = sorted({name for record in records for name in record.metrics["settings"]})
+    return [name for name in names if len({repr(r.metrics["settings"].get(name)) for r in records}) > 1]
+
+
+def label(record, names):
+    return ", ".join(f"{name}={record.metrics['settings'].get(name)}" for name in names) or record.name
+
+
+def test_curve(record, metric):
+    """The per-epoch test (validation) curve; the training curve where a script has no test set."""
+    return record.history.get(f"val_{metric}") or record.history.get(metric) or []
+
+
+def table(records, names):
+    columns = ["run", *names, "epochs", "best loss", "final loss", "accuracy", "s/epoch", "status"]
+    rows = []
+    for record in records:
+        losses, metrics = test_curve(record, "loss"), record.metrics
+        seconds = metrics.get("seconds_per_epoch") or []
+        rows.append([
+            record.name, *(str(metrics["settings"].get(name)) for name in names),
+            str(metrics.get("epochs_completed", len(losses))),
+            f"{min(losses):.4f}" if losses else "-", f"{losses[-1]:.4f}" if losses else "-",
+            f"{metrics['test_accuracy']:.4f}" if "test_accuracy" in metrics else "-",
+            f"{sum(seconds) / len(seconds):.1f}" if seconds else "-", metrics.get("status", "?"),
+        ])
+    widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in [columns, *rows])
+
+
+def figure(records, names):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for record in records:
+        for ax, metric in zip(axes, ("loss", "accuracy")):
+            curve = test_curve(record, metric)
+            ax.plot(range(1, len(curve) + 1), curve, marker=".", label=label(record, names))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"test {metric}")
+        ax.grid()
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    axes[0].legend(fontsize="small")
+    fig.suptitle(f"{records[0].metrics['script']}: {len(records)} runs")
+    fig.tight_layout()
+    return fig
+
+
+def summary_against_previous(script, current_folder, metrics):
+    """One or two lines: how this run compares with the previous run of the same script."""
+    others = [p.parent for p in (RUNS_ROOT / script).glob("*/metrics.json")
+              if p.parent.resolve() != Path(current_folder).resolve()]
+    records, _ = collect(sorted(others, key=lambda folder: (folder / "metrics.json").stat().st_mtime))
+    records = [r for r in records if "test_accuracy" in r.metrics]
+    if not records or "test_accuracy" not in metrics:
+        return None
+    previous = records[-1].metrics
+    changes = [f"{name} {previous['settings'].get(name)} -> {value}"
+               for name, value in metrics["settings"].items() if previous["settings"].get(name) != value]
+    if previous.get("synthetic_data") != metrics.get("synthetic_data"):
+        changes.append("synthetic data" if metrics.get("synthetic_data") else "real data")
+    accuracy_change = metrics["test_accuracy"] - previous["test_accuracy"]
+    verdict = "better" if accuracy_change > 0 else "worse" if accuracy_change < 0 else "the same"
+    return (f"Compared with the previous run ({records[-1].name}): test accuracy {metrics['test_accuracy']:.4f} "
+            f"vs {previous['test_accuracy']:.4f} ({verdict}, {accuracy_change:+.4f}); test loss "
+            f"{metrics['test_loss']:.4f} vs {previous['test_loss']:.4f}.\n"
+            f"Settings changed: {', '.join(changes) if changes else 'none'}.")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m common.compare", description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="*", help="run folders, or a folder of runs (default: the latest script's runs)")
+    parser.add_argument("--out", help="where to write the figure (default: compare.png beside the runs)")
+    args = parser.parse_args(argv)
+    try:
+        records, notes = collect(run_folders(args.runs))
+        if not records:
+            raise UsageError("no complete run to compare")
+    except UsageError as error:
+        print(f"compare: error: {error}", file=sys.stderr)
+        return 2
+    for note in notes:
+        print(note, file=sys.stderr)
+    records.sort(key=lambda record: record.metrics.get("started", ""))
+    names = differing_settings(records)
+    print(table(records, names))
+    parents = {record.folder.parent for record in records}
+    out = Path(args.out) if args.out else (parents.pop() if len(parents) == 1 else Path(".")) / "compare.png"
+    fig = figure(records, names)
+    write_atomically(out, lambda path: fig.savefig(path, format="png", dpi=110))
+    print(f"\nFigure: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

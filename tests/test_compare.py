@@ -1,0 +1,84 @@
+"""python -m common.compare on run folders made by short dry runs."""
+import json
+import shutil
+
+import pytest
+
+import char_rnn_hello
+import reuters_lstm
+from common import compare
+
+SMALL = ["--dry-run", "--epochs", "2", "--embedding-dim", "8"]
+
+
+@pytest.fixture(scope="module")
+def runs_folder(tmp_path_factory):
+    """runs/reuters_lstm with three dry runs: two differ in LSTM_UNITS, the third in EPOCHS too."""
+    root = tmp_path_factory.mktemp("compare")
+    outputs = []
+    for extra in (["--lstm-units", "8"], ["--lstm-units", "16"], ["--lstm-units", "16", "--epochs", "3"]):
+        out = root / "runs" / "reuters_lstm" / f"run{len(outputs) + 1}"
+        assert reuters_lstm.main([*SMALL, *extra, "--out", str(out)]) == 0
+        outputs.append(out)
+    return root / "runs" / "reuters_lstm"
+
+
+def test_the_table_shows_exactly_the_settings_that_differ(runs_folder, capsys):
+    assert compare.main([str(runs_folder / "run1"), str(runs_folder / "run2")]) == 0
+    header, *rows = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert header.split()[:3] == ["run", "lstm_units", "epochs"]  # not embedding_dim, not seed
+    assert [row.split()[:2] for row in rows] == [["run1", "8"], ["run2", "16"]]
+    assert all(row.split()[-1] == "completed" for row in rows)
+
+
+def test_a_folder_of_runs_compares_them_all_and_writes_the_figure(runs_folder, capsys):
+    assert compare.main([str(runs_folder)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[1:3] == ["epochs", "lstm_units"]
+    assert len([line for line in out.splitlines() if line.startswith("run")]) == 4  # header + 3 runs
+    assert (runs_folder / "compare.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_partial_and_corrupt_folders_are_skipped_with_a_note(runs_folder, tmp_path, capsys):
+    partial, corrupt = tmp_path / "partial", tmp_path / "corrupt"
+    partial.mkdir()
+    (partial / "history.csv").write_text("epoch,loss\n1,0.5\n")
+    corrupt.mkdir()
+    (corrupt / "metrics.json").write_text("{not json")
+    (corrupt / "history.csv").write_text("")
+    code = compare.main([str(runs_folder / "run1"), str(partial), str(corrupt), "--out", str(tmp_path / "c.png")])
+    captured = capsys.readouterr()
+    assert code == 0 and (tmp_path / "c.png").exists()
+    assert f"skipped {partial}" in captured.err and f"skipped {corrupt}" in captured.err
+
+
+def test_runs_of_different_scripts_are_refused(runs_folder, tmp_path, capsys):
+    char_run = tmp_path / "char"
+    assert char_rnn_hello.main(["--impl", "numpy", "--epochs", "5", "--out", str(char_run)]) == 0
+    capsys.readouterr()
+    assert compare.main([str(runs_folder / "run1"), str(char_run)]) == 2
+    assert "different scripts (char_rnn_hello, reuters_lstm)" in capsys.readouterr().err
+
+
+def test_each_run_ends_by_comparing_itself_with_the_previous_one(runs_folder, tmp_path, monkeypatch, capsys):
+    for run in ("run1", "run3"):  # copied in this order, so run3 is the newest
+        shutil.copytree(runs_folder / run, tmp_path / "runs" / "reuters_lstm" / run)
+    monkeypatch.chdir(tmp_path)
+    assert reuters_lstm.main([*SMALL, "--lstm-units", "16", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("Compared with the previous run (run3)"))
+    assert "test accuracy" in line and ("better" in line or "worse" in line or "the same" in line)
+    assert "Settings changed: epochs 3 -> 2, seed 0 -> 3." in out
+
+
+def test_no_runs_yet_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert compare.main([]) == 2
+    assert "no runs under runs/ yet" in capsys.readouterr().err
+
+
+def test_read_run_reports_why_a_folder_is_not_a_run(tmp_path):
+    (tmp_path / "metrics.json").write_text(json.dumps({"script": "x"}))
+    (tmp_path / "history.csv").write_text("epoch\n")
+    with pytest.raises(ValueError, match="lacks the script or its settings"):
+        compare.read_run(tmp_path)
