@@ -131,9 +131,9 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from common import seeding, training
+    from common import backend, training
 
-    seeding.seed_everything(config.seed)
+    backend.prepare(config.seed)
     alphabet = alphabet_of(config.word)
     inputs, targets = config.word[:-1], config.word[1:]
     print(f"Alphabet (one-hot order): {', '.join(alphabet)}")

@@ -168,9 +168,9 @@ def main(argv=None):
 
     import keras
 
-    from common import seeding, training
+    from common import backend, training
 
-    seeding.seed_everything(config.seed)
+    backend.prepare(config.seed)
     (x_train, y_train), (x_test, y_test) = load_data(config, args.dry_run)
     print(f"{len(x_train)} training reviews, {len(x_test)} test reviews"
           f"{' (synthetic data: --dry-run)' if args.dry_run else ''}")

@@ -82,9 +82,9 @@ def main(argv=None):
 
     import keras
 
-    from common import seeding, training
+    from common import backend, training
 
-    seeding.seed_everything(config.seed)
+    backend.prepare(config.seed)
     (x_train, y_train), (x_test, y_test) = load_data(config, args.dry_run)
     num_classes = int(max(y_train.max(), y_test.max())) + 1
     print(f"{num_classes} categories{' (synthetic data: --dry-run)' if args.dry_run else ''}")

@@ -68,12 +68,12 @@ def measure_keras(model_name, epochs, as_scripts_do):
     import keras
 
     sys.path.insert(0, str(REPO))
-    from common import cli, seeding, training
+    from common import backend, cli, training
 
     script = __import__("reuters_lstm" if model_name == "reuters" else "imdb_cnn_lstm")
     config = cli.parse(vars(script), [])[0]
     if as_scripts_do:
-        seeding.seed_everything(config.seed)
+        backend.prepare(config.seed)
     model = script.build_model(config)
     x, y, x_test, y_test = synthetic(model_name)
     if model_name == "reuters":

@@ -82,9 +82,10 @@ class Guard(keras.callbacks.Callback):
 
 
 def tensorboard_callback(log_dir):
-    """Keras's TensorBoard logger, where TensorBoard is installed."""
+    """Keras's TensorBoard logger, where it can write: it needs TensorFlow's tf.summary and TensorBoard."""
     try:
-        import tensorboard  # noqa: F401  (tf.summary needs it to write)
+        import tensorboard  # noqa: F401
+        import tensorflow  # noqa: F401
     except ImportError:
         return []
     return [keras.callbacks.TensorBoard(log_dir=str(log_dir))]
