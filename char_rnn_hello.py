@@ -137,8 +137,8 @@ def main(argv=None):
     alphabet = alphabet_of(config.word)
     inputs, targets = config.word[:-1], config.word[1:]
     print(f"Alphabet (one-hot order): {', '.join(alphabet)}")
-    print(f"Learning '{inputs}' -> '{targets}' with {config.impl}'s {config.cell.upper()}, "
-          f"{config.hidden_size} hidden units")
+    network = {"keras": "Keras's", "numpy": "the notes' NumPy"}[config.impl] + " " + config.cell.upper()
+    print(f"Learning '{inputs}' -> '{targets}' with {network}, {config.hidden_size} hidden units")
     x, y = one_hot(inputs, alphabet), one_hot(targets, alphabet)
     model = build_model(config, alphabet)
 
@@ -164,7 +164,8 @@ def main(argv=None):
     print(f"Generated from '{config.word[0]}': {generated}")
     if learned != targets:
         print("Not learned yet: try more --epochs or a larger --hidden-size.", file=sys.stderr)
-    return run.finish(model, outcome, evaluation, show=args.show, extra={"generated": generated})
+    return run.finish(model, outcome, evaluation, show=args.show, extra={"generated": generated},
+                      evaluated_on=f"word '{config.word}'")
 
 
 if __name__ == "__main__":

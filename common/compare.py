@@ -90,13 +90,14 @@ def test_curve(record, metric):
 
 
 def table(records, names):
-    columns = ["run", *names, "epochs", "best loss", "final loss", "accuracy", "s/epoch", "status"]
+    columns = ["run", "started", *names, "epochs", "best loss", "final loss", "accuracy", "s/epoch", "status"]
     rows = []
     for record in records:
         losses, metrics = test_curve(record, "loss"), record.metrics
         seconds = metrics.get("seconds_per_epoch") or []
         rows.append([
-            record.name, *(str(metrics["settings"].get(name)) for name in names),
+            record.name, metrics.get("started", "?").replace("T", " ")[:16],
+            *(str(metrics["settings"].get(name)) for name in names),
             str(metrics.get("epochs_completed", len(losses))),
             f"{min(losses):.4f}" if losses else "-", f"{losses[-1]:.4f}" if losses else "-",
             f"{metrics['test_accuracy']:.4f}" if "test_accuracy" in metrics else "-",

@@ -153,12 +153,13 @@ class Run:
             written.append(write_atomically(self.path("model.npz"), lambda p: numpy.savez(p, **model.params)))
         return written
 
-    def finish(self, model, outcome, evaluation, show=False, extra=None):
+    def finish(self, model, outcome, evaluation, show=False, extra=None, evaluated_on="test set"):
         """Plot, save everything, say where it went; return the script's exit code."""
         from common import compare, plots
 
         accuracy = evaluation.get("accuracy")
-        title = f"{self.script}: " + (f"test accuracy {accuracy:.4f}" if accuracy is not None else outcome.status)
+        title = f"{self.script}: " + (f"accuracy {accuracy:.4f} on the {evaluated_on}" if accuracy is not None
+                                      else outcome.status)
         figure = plots.history_figure(outcome.history, title, show=show)
         metrics = self.metrics(outcome, evaluation, extra)
         written = self.save(model, outcome, metrics, figure)

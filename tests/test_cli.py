@@ -5,7 +5,7 @@ from conftest import REPO, run_script
 import reuters_lstm
 from common import cli
 
-SCRIPTS = ["reuters_lstm.py"]
+SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
 
 
 def parse(*argv):

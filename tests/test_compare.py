@@ -26,15 +26,15 @@ def runs_folder(tmp_path_factory):
 def test_the_table_shows_exactly_the_settings_that_differ(runs_folder, capsys):
     assert compare.main([str(runs_folder / "run1"), str(runs_folder / "run2")]) == 0
     header, *rows = capsys.readouterr().out.split("\n\n")[0].splitlines()
-    assert header.split()[:3] == ["run", "lstm_units", "epochs"]  # not embedding_dim, not seed
-    assert [row.split()[:2] for row in rows] == [["run1", "8"], ["run2", "16"]]
+    assert header.split()[:4] == ["run", "started", "lstm_units", "epochs"]  # not embedding_dim, not seed
+    assert [row.split()[:1] + row.split()[3:4] for row in rows] == [["run1", "8"], ["run2", "16"]]
     assert all(row.split()[-1] == "completed" for row in rows)
 
 
 def test_a_folder_of_runs_compares_them_all_and_writes_the_figure(runs_folder, capsys):
     assert compare.main([str(runs_folder)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split()[1:3] == ["epochs", "lstm_units"]
+    assert out.splitlines()[0].split()[2:4] == ["epochs", "lstm_units"]
     assert len([line for line in out.splitlines() if line.startswith("run")]) == 4  # header + 3 runs
     assert (runs_folder / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
