@@ -103,7 +103,8 @@ def train_numpy(network, inputs, targets, config, report):
     from common import training
     from common.numpy_rnn import Adam
 
-    outcome, optimizer = training.Outcome(history={"loss": [], "accuracy": []}), Adam(network.params, config.learning_rate)
+    outcome = training.Outcome(history={"loss": [], "accuracy": []})
+    optimizer = Adam(network.params, config.learning_rate)
     with training.stop_on_signals(outcome):
         for epoch in range(config.epochs):
             started = time.perf_counter()

@@ -158,7 +158,8 @@ def run_child(path, model_name, epochs):
 
 def report(results, rate):
     print(f"\nfloat32 matmul rate: {rate / 1e9:.1f} GFLOP/s; {os.cpu_count()} CPU cores\n")
-    header = f"{'model':8} {'path':15} {'s/epoch':>8} {'step x n':>8} {'eval s':>7} {'start s':>7} {'peak MiB':>8} {'/torch':>7} {'/floor':>7}"
+    header = (f"{'model':8} {'path':15} {'s/epoch':>8} {'step x n':>8} {'eval s':>7} {'start s':>7} "
+              f"{'peak MiB':>8} {'/torch':>7} {'/floor':>7}")
     print(header + "\n" + "-" * len(header))
     rows = []
     for (model_name, path), runs in results.items():
@@ -167,7 +168,8 @@ def report(results, rate):
             print(f"{model_name:8} {path:15} skipped: {runs[0]['error']}")
             continue
         row = {"model": model_name, "path": path, "backend": good[0]["backend"], "rounds": len(good)}
-        for key in ("epoch_seconds", "step_seconds_x_steps", "evaluation_seconds", "startup_seconds", "peak_memory_mib"):
+        for key in ("epoch_seconds", "step_seconds_x_steps", "evaluation_seconds", "startup_seconds",
+                    "peak_memory_mib"):
             row[key] = round(statistics.median(r[key] for r in good), 3)
         row["floor_seconds"] = round(flops_per_epoch(model_name) / rate, 3)
         row["times_floor"] = round(row["epoch_seconds"] / row["floor_seconds"], 2)

@@ -129,10 +129,12 @@ def build_parser(script_globals, options=(), choices=None):
             help=f"{comment} (now {value!r}){allowed}".strip(),
         )
     run = parser.add_argument_group("run")
-    run.add_argument("--out", metavar="DIR", help="folder for this run's outputs (default: runs/SCRIPT/TIMESTAMP); must be new or empty")
+    run.add_argument("--out", metavar="DIR",
+                     help="folder for this run's outputs (default: runs/SCRIPT/TIMESTAMP); must be new or empty")
     run.add_argument("--dry-run", action="store_true", help="whole pipeline on small synthetic data, in seconds")
     run.add_argument("--show", action="store_true", help="also open the plot in a window")
-    run.add_argument("--rerun", metavar="RUN_FOLDER", help="repeat a recorded run with its settings (flags given here still apply)")
+    run.add_argument("--rerun", metavar="RUN_FOLDER",
+                     help="repeat a recorded run with its settings (flags given here still apply)")
     for flag, kwargs in options:
         run.add_argument(flag, **kwargs)
     return parser

@@ -13,7 +13,8 @@ def history_figure(history, title, show=False):
         # The book's colours and labels: red for the test set, blue for the training set.
         for key, colour, label in ((f"val_{metric}", "red", "Testset"), (metric, "blue", "Trainset")):
             if history.get(key):
-                axes.plot(range(1, len(history[key]) + 1), history[key], marker=".", c=colour, label=f"{label}_{metric}")
+                epochs = range(1, len(history[key]) + 1)
+                axes.plot(epochs, history[key], marker=".", c=colour, label=f"{label}_{metric}")
         if history.get(metric):
             axes.legend(loc="upper right" if metric == "loss" else "lower right")
         else:

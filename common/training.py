@@ -91,16 +91,17 @@ def tensorboard_callback(log_dir):
     return [keras.callbacks.TensorBoard(log_dir=str(log_dir))]
 
 
-def batches(x, y, batch_size, shuffle):
-    """The data as model.fit and model.evaluate should take it, for the backend in use.
+ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 
-    On TensorFlow, Keras's own pipeline for arrays uses tf.data's autotuning, and tearing
-    it down after each epoch waits for the autotune thread: about ten idle seconds per
-    epoch with TensorFlow 2.21 on a small CPU. The same index-shuffle-and-gather pipeline
-    without autotuning does not wait. Other backends take the arrays as they are.
+
+def pipeline(x, y, batch_size, shuffle):
+    """Batches for model.fit on TensorFlow, shuffled each epoch if asked.
+
+    Keras's own pipeline for arrays uses tf.data's autotuning, and tearing it down after
+    each epoch waits for the autotune thread: about ten idle seconds per epoch with
+    TensorFlow 2.21 on a small CPU. This is the same index-shuffle-and-gather pipeline
+    without autotuning, which does not wait. Other backends take the arrays as they are.
     """
-    if keras.backend.backend() != "tensorflow":
-        return {"x": x, "y": y, "batch_size": batch_size}
     import tensorflow as tf
 
     x, y = tf.constant(x), tf.constant(y)
@@ -110,7 +111,7 @@ def batches(x, y, batch_size, shuffle):
     dataset = indices.batch(batch_size).map(lambda batch: (tf.gather(x, batch), tf.gather(y, batch)))
     options = tf.data.Options()
     options.autotune.enabled = False
-    return {"x": dataset.prefetch(1).with_options(options)}
+    return dataset.prefetch(1).with_options(options)
 
 
 def fit(model, x, y, validation_data, batch_size, epochs, log_dir, callbacks=(), verbose=None):
@@ -120,13 +121,14 @@ def fit(model, x, y, validation_data, batch_size, epochs, log_dir, callbacks=(),
     callbacks = [Guard(outcome), *tensorboard_callback(log_dir), *callbacks]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2  # a log file gets one line per epoch
-    if validation_data is not None:
-        validation = batches(*validation_data, batch_size, shuffle=False)
-        validation_data = validation["x"] if len(validation) == 1 else (validation["x"], validation["y"])
-    tf_pipeline = keras.backend.backend() == "tensorflow"  # a tf.data pipeline shuffles itself
+    if ON_TENSORFLOW:
+        data = {"x": pipeline(x, y, batch_size, shuffle=True), "shuffle": False}  # it shuffles itself
+        if validation_data is not None:
+            validation_data = pipeline(*validation_data, batch_size, shuffle=False)
+    else:
+        data = {"x": x, "y": y, "batch_size": batch_size, "shuffle": True}
     with stop_on_signals(outcome):
-        model.fit(**batches(x, y, batch_size, shuffle=True), shuffle=not tf_pipeline, epochs=epochs,
-                  validation_data=validation_data, callbacks=callbacks, verbose=verbose)
+        model.fit(**data, epochs=epochs, validation_data=validation_data, callbacks=callbacks, verbose=verbose)
     history = getattr(getattr(model, "history", None), "history", {})
     outcome.history = {name: values[: outcome.epochs_completed] for name, values in history.items()}
     report_nan(outcome)
@@ -143,6 +145,8 @@ def evaluate(model, x, y, batch_size, outcome):
     """Test loss and accuracy as a dict, printed as the book prints them; empty if training stopped early."""
     if not outcome.completed:
         return {}
-    evaluation = model.evaluate(**batches(x, y, batch_size, shuffle=False), verbose=0, return_dict=True)
+    data = ({"x": pipeline(x, y, batch_size, shuffle=False)} if ON_TENSORFLOW
+            else {"x": x, "y": y, "batch_size": batch_size})
+    evaluation = model.evaluate(**data, verbose=0, return_dict=True)
     print(f"\n Test Accuracy: {evaluation['accuracy']:.4f}")
     return evaluation

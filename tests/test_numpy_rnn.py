@@ -82,7 +82,7 @@ def test_gradients_equal_automatic_differentiation(cell):
     net.params = grads  # reuse the weight mapping to lay our gradients out like Keras's
     expected = [w for group in net.keras_weights() for w in group]
     assert float(loss) == pytest.approx(ours_loss, abs=1e-5)
-    for ours, theirs in zip(expected, automatic):
+    for ours, theirs in zip(expected, automatic, strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
 
 
