@@ -81,7 +81,9 @@ def differing_settings(records):
 
 
 def label(record, names):
-    return ", ".join(f"{name}={record.metrics['settings'].get(name)}" for name in names) or record.name
+    """The run's folder name and the settings in which it differs from the others."""
+    differences = ", ".join(f"{name}={record.metrics['settings'].get(name)}" for name in names)
+    return f"{record.name}: {differences}" if differences else record.name
 
 
 def test_curve(record, metric):
@@ -104,7 +106,8 @@ def table(records, names):
             f"{sum(seconds) / len(seconds):.1f}" if seconds else "-", metrics.get("status", "?"),
         ])
     widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in [columns, *rows])
+    lines = ("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in [columns, *rows])
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def figure(records, names):
