@@ -122,9 +122,10 @@ def build_parser(script_globals, options=(), choices=None):
     groups = {}
     for name, value in settings.items():
         heading, comment = comments.get(name, ("settings", ""))
-        group = groups.get(heading) or groups.setdefault(heading, parser.add_argument_group(heading))
+        if heading not in groups:
+            groups[heading] = parser.add_argument_group(heading)
         allowed = f" {{{','.join(choices[name])}}}" if choices and name in choices else ""
-        group.add_argument(
+        groups[heading].add_argument(
             flag_name(name), dest=name, default=None, metavar=type(value).__name__.upper(),
             help=f"{comment} (now {value!r}){allowed}".strip(),
         )

@@ -16,7 +16,6 @@ import numpy
 from common.cli import UsageError
 
 RUNS_ROOT = Path("runs")
-FILES = ("loss.png", "history.csv", "metrics.json", "model.keras")
 
 
 def plan_folder(script, out=None):
@@ -75,10 +74,6 @@ def history_csv(history, seconds_per_epoch):
     for epoch, seconds in enumerate(seconds_per_epoch):
         writer.writerow([epoch + 1, *(repr(history[m][epoch]) for m in metrics), f"{seconds:.3f}"])
     return buffer.getvalue()
-
-
-def read_metrics(folder):
-    return json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8"))
 
 
 def environment():
