@@ -79,18 +79,6 @@ def build_model(config):
     return model
 
 
-def vocabulary(config, dry_run=False):
-    """The IMDB word index cut to NUM_WORDS (raises ScriptError if it cannot be had)."""
-    import keras
-
-    from common import data
-    from common.text import Vocabulary
-
-    word_index = (data.synthetic_word_index(config.num_words) if dry_run
-                  else data.fetch(keras.datasets.imdb.get_word_index, "imdb_word_index.json"))
-    return Vocabulary(word_index, config.num_words)
-
-
 def print_sentiments(model, words, texts, maxlen):
     """One line per text: probability of 'positive', the label, the start of the text."""
     import keras
@@ -156,7 +144,9 @@ def trained_model(path, config):
 def predict(config, args):
     texts = texts_to_classify(args)  # bad text fails before any model is loaded
     model = trained_model(args.model, config)
-    print_sentiments(model, vocabulary(config), texts, config.maxlen)
+    from common import data
+
+    print_sentiments(model, data.vocabulary("imdb", config.num_words), texts, config.maxlen)
     return 0
 
 
@@ -170,7 +160,7 @@ def main(argv=None):
 
     import keras
 
-    from common import backend, training
+    from common import backend, data, training
 
     backend.prepare(config.seed)
     (x_train, y_train), (x_test, y_test) = load_data(config, args.dry_run)
@@ -189,7 +179,8 @@ def main(argv=None):
     if evaluation:
         try:
             print("\nYour own text: python imdb_cnn_lstm.py --predict \"...\". For example:")
-            print_sentiments(model, vocabulary(config, args.dry_run), EXAMPLES, config.maxlen)
+            words = data.vocabulary("imdb", config.num_words, synthetic=args.dry_run)
+            print_sentiments(model, words, EXAMPLES, config.maxlen)
         except cli.ScriptError as error:
             print(f"(No example predictions: the word index is not at hand: {error})")
     return run.finish(model, outcome, evaluation, show=args.show)

@@ -62,18 +62,16 @@ def show_one_wire(model, wire, padded, topic, config, dry_run):
     import keras
 
     from common import data
-    from common.text import Vocabulary
 
     try:
-        word_index = (data.synthetic_word_index(config.num_words) if dry_run
-                      else data.fetch(keras.datasets.reuters.get_word_index, "reuters_word_index.json"))
+        words = data.vocabulary("reuters", config.num_words, synthetic=dry_run)
     except cli.ScriptError as error:
         print(f"(No example wire: the word index is not at hand: {error})")
         return
     names = keras.datasets.reuters.get_label_names()
     probabilities = model.predict(padded[None, :], verbose=0)[0]
     guess = int(probabilities.argmax())
-    text = Vocabulary(word_index, config.num_words).decode(wire)
+    text = words.decode(wire)
     print(f"\nA test wire: {text[:300]}{'...' if len(text) > 300 else ''}")
     print(f"True topic: {names[topic]}   predicted: {names[guess]} ({probabilities[guess]:.2f})")
 

@@ -61,3 +61,15 @@ def synthetic_sequences(num_classes, num_words, train_size=200, test_size=100, s
 def synthetic_word_index(num_words):
     """A stand-in word index for synthetic data ('word3', 'word4', ...), so --dry-run needs no network."""
     return {f"word{i}": i for i in range(1, num_words)}
+
+
+def vocabulary(dataset, num_words, synthetic=False):
+    """The word index of keras.datasets.<dataset> ('imdb', 'reuters') as a Vocabulary cut to
+    num_words; the synthetic stand-in for --dry-run. Raises ScriptError if it cannot be had."""
+    import keras
+
+    from common.text import Vocabulary
+
+    word_index = (synthetic_word_index(num_words) if synthetic else
+                  fetch(getattr(keras.datasets, dataset).get_word_index, f"{dataset}_word_index.json"))
+    return Vocabulary(word_index, num_words)
