@@ -100,12 +100,12 @@ def train_numpy(network, inputs, targets, config, report):
     import math
     import time
 
-    from common import training
     from common.numpy_rnn import Adam
+    from common.outcome import Outcome, report_nan, stop_on_signals
 
-    outcome = training.Outcome(history={"loss": [], "accuracy": []})
+    outcome = Outcome(history={"loss": [], "accuracy": []})
     optimizer = Adam(network.params, config.learning_rate)
-    with training.stop_on_signals(outcome):
+    with stop_on_signals(outcome):
         for epoch in range(config.epochs):
             started = time.perf_counter()
             loss, grads = network.loss_and_gradients(inputs, targets)
@@ -119,7 +119,7 @@ def train_numpy(network, inputs, targets, config, report):
             outcome.history["accuracy"].append(accuracy)
             outcome.seconds_per_epoch.append(time.perf_counter() - started)
             report(epoch, loss)
-    training.report_nan(outcome)
+    report_nan(outcome)
     return outcome
 
 
@@ -129,12 +129,12 @@ def main(argv=None):
         raise cli.UsageError("--word needs at least two letters: one to read, one to answer")
     planned_folder = runs.plan_folder(args.script, args.out)
 
-    import keras
     import numpy as np
 
-    from common import backend, training
+    if config.impl == "keras":  # the NumPy path loads no framework: its weights are seeded from SEED
+        from common import backend
 
-    backend.prepare(config.seed)
+        backend.prepare(config.seed)
     alphabet = alphabet_of(config.word)
     inputs, targets = config.word[:-1], config.word[1:]
     print(f"Alphabet (one-hot order): {', '.join(alphabet)}")
@@ -151,6 +151,10 @@ def main(argv=None):
     if config.impl == "numpy":
         outcome = train_numpy(model, x.astype("float64"), y.argmax(axis=1), config, report)
     else:
+        import keras
+
+        from common import training
+
         show = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: report(epoch, logs["loss"]))
         outcome = training.fit(model, x[None], y[None], None, 1, config.epochs, run.path("tensorboard"),
                                callbacks=[show], verbose=0)

@@ -78,17 +78,20 @@ def history_csv(history, seconds_per_epoch):
 
 def environment():
     """Library versions, backend and device, so a run can be repeated and compared."""
-    import keras
     import matplotlib
-    import numpy
+
+    versions = {"python": platform.python_version(), "numpy": numpy.__version__, "matplotlib": matplotlib.__version__}
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
+    if "keras" not in sys.modules:  # a run on NumPy alone: char_rnn_hello.py --impl numpy
+        return {"backend": "numpy", "device": "CPU", "machine": machine, "versions": versions}
+    import keras
 
     backend = keras.backend.backend()
-    versions = {"python": platform.python_version(), "keras": keras.__version__,
-                "numpy": numpy.__version__, "matplotlib": matplotlib.__version__}
+    versions["keras"] = keras.__version__
     backend_module = __import__(backend)
     versions[backend] = backend_module.__version__
-    return {"backend": backend, "device": device_name(backend, backend_module),
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "versions": versions}
+    return {"backend": backend, "device": device_name(backend, backend_module), "machine": machine,
+            "versions": versions}
 
 
 def device_name(backend, module):

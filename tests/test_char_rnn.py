@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import run_script
 
 import char_rnn_hello
 from common import backend, cli
@@ -56,3 +57,13 @@ def test_sampling_with_a_temperature_writes_letters_of_the_alphabet():
 def test_bad_choices_are_refused(argv, message):
     with pytest.raises(cli.UsageError, match=message):
         char_rnn_hello.main(argv)
+
+
+def test_the_numpy_path_loads_no_framework(tmp_path):
+    probe = ("import sys, json, char_rnn_hello\n"
+             f"code = char_rnn_hello.main(['--impl', 'numpy', '--epochs', '30', '--out', r'{tmp_path / 'run'}'])\n"
+             "print('exit', code, 'loaded:', sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))")
+    result = run_script("-c", probe)
+    assert "exit 0 loaded: []" in result.stdout, result.stderr
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["backend"] == "numpy" and metrics["generated"] == "hello"
