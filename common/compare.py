@@ -134,20 +134,28 @@ def figure(records, names):
 
 def summary_against_previous(script, current_folder, metrics):
     """One or two lines: how this run compares with the previous run of the same script."""
-    others = [p.parent for p in (RUNS_ROOT / script).glob("*/metrics.json")
-              if p.parent.resolve() != Path(current_folder).resolve()]
-    records, _ = collect(sorted(others, key=lambda folder: (folder / "metrics.json").stat().st_mtime))
-    records = [r for r in records if "test_accuracy" in r.metrics]
-    if not records or "test_accuracy" not in metrics:
+    if "test_accuracy" not in metrics:
         return None
-    previous = records[-1].metrics
+    others = sorted((p.parent for p in (RUNS_ROOT / script).glob("*/metrics.json")
+                     if p.parent.resolve() != Path(current_folder).resolve()),
+                    key=lambda folder: (folder / "metrics.json").stat().st_mtime, reverse=True)
+    for folder in others:  # newest first, reading only as far back as needed
+        try:
+            record = read_run(folder)
+        except ValueError:
+            continue
+        if "test_accuracy" in record.metrics:
+            break
+    else:
+        return None
+    previous = record.metrics
     changes = [f"{name} {previous['settings'].get(name)} -> {value}"
                for name, value in metrics["settings"].items() if previous["settings"].get(name) != value]
     if previous.get("synthetic_data") != metrics.get("synthetic_data"):
         changes.append("synthetic data" if metrics.get("synthetic_data") else "real data")
     accuracy_change = metrics["test_accuracy"] - previous["test_accuracy"]
     verdict = "better" if accuracy_change > 0 else "worse" if accuracy_change < 0 else "the same"
-    return (f"Compared with the previous run ({records[-1].name}): test accuracy {metrics['test_accuracy']:.4f} "
+    return (f"Compared with the previous run ({record.name}): test accuracy {metrics['test_accuracy']:.4f} "
             f"vs {previous['test_accuracy']:.4f} ({verdict}, {accuracy_change:+.4f}); test loss "
             f"{metrics['test_loss']:.4f} vs {previous['test_loss']:.4f}.\n"
             f"Settings changed: {', '.join(changes) if changes else 'none'}.")

@@ -14,7 +14,7 @@ flows to W_xh, W_hh, b_h and back into h_{t-1}.
 """
 import numpy as np
 
-from common.numpy_rnn import cross_entropy, init_weights, softmax
+from common.numpy_rnn import cross_entropy, init_weights, output_gradients, softmax
 
 NOTES_ORDER = "ifog"
 KERAS_ORDER = "ifgo"  # Keras stacks the same blocks as i, f, c (our g), o
@@ -57,8 +57,7 @@ class LSTM:
         steps, scores = self.forward(xs)
         loss, d_scores = cross_entropy(scores, targets)
         hs = np.array([step[-1] for step in steps])
-        grads = {name: np.zeros_like(value) for name, value in p.items()}
-        grads["W_hy"], grads["b_y"] = d_scores.T @ hs, d_scores.sum(axis=0)
+        grads = output_gradients(p, hs, d_scores)
         zeros = np.zeros(self.hidden_size, hs.dtype)
         dh_next, dc_next = zeros, zeros
         for t in reversed(range(len(xs))):

@@ -24,6 +24,13 @@ def cross_entropy(scores, targets):
     return loss, d_scores / len(targets)
 
 
+def output_gradients(params, hs, d_scores):
+    """Zeroed gradients for every parameter, with the output layer's (W_hy, b_y) filled in."""
+    grads = {name: np.zeros_like(value) for name, value in params.items()}
+    grads["W_hy"], grads["b_y"] = d_scores.T @ hs, d_scores.sum(axis=0)
+    return grads
+
+
 def init_weights(shapes, rng, dtype):
     """Uniform in +-1/sqrt(fan_in) per matrix, zero biases."""
     return {name: (rng.uniform(-1, 1, shape) / np.sqrt(shape[-1]) if len(shape) == 2 else np.zeros(shape)).astype(dtype)
@@ -58,8 +65,7 @@ class RNN:
         p = self.params
         hs, scores = self.forward(xs)
         loss, d_scores = cross_entropy(scores, targets)
-        grads = {name: np.zeros_like(value) for name, value in p.items()}
-        grads["W_hy"], grads["b_y"] = d_scores.T @ hs, d_scores.sum(axis=0)
+        grads = output_gradients(p, hs, d_scores)
         h_previous = np.vstack([np.zeros_like(hs[:1]), hs[:-1]])
         dh_next = np.zeros_like(hs[0])
         for t in reversed(range(len(xs))):
