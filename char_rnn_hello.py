@@ -11,6 +11,8 @@ instead of Keras's layers; `--cell lstm` uses an LSTM instead of the plain RNN.
 """
 import sys
 
+import numpy as np
+
 from common import cli, runs
 
 # Data
@@ -29,8 +31,16 @@ SEED = 0  # the same seed repeats the same run
 # Generating
 TEMPERATURE = 0.0  # 0 always takes the likeliest letter; above 0 samples, more freely as it grows
 
-CHOICES = {"IMPL": ("keras", "numpy"), "CELL": ("rnn", "lstm")}
-# Keras is imported inside the functions, so that --help and argument errors answer at once.
+# Every constant above is a setting (--cell lstm ...). What each accepts beyond its type;
+# an int or float not named here must be positive.
+SETTINGS = cli.settings(globals(), rules={
+    "IMPL": cli.one_of("keras", "numpy"),
+    "CELL": cli.one_of("rnn", "lstm"),
+    "WORD": cli.rule(lambda word: len(word) >= 2, "needs at least two letters: one to read, one to answer"),
+    "SEED": cli.rule(lambda n: n >= 0, "must be an integer >= 0"),
+    "TEMPERATURE": cli.rule(lambda t: t >= 0, "must be >= 0 (0 takes the likeliest letter)"),
+})
+# Keras is imported only where it is used: --impl numpy runs on NumPy alone, in about two seconds.
 
 
 def alphabet_of(word):
@@ -39,15 +49,11 @@ def alphabet_of(word):
 
 
 def one_hot(text, alphabet):
-    import numpy as np
-
     return np.eye(len(alphabet), dtype="float32")[[alphabet.index(letter) for letter in text]]
 
 
 def build_model(config, alphabet):
     """The Keras network, or the NumPy one with the same shape: recurrent cell, then softmax per step."""
-    import numpy as np
-
     if config.impl == "numpy":
         from common.numpy_lstm import LSTM
         from common.numpy_rnn import RNN
@@ -70,10 +76,7 @@ def build_model(config, alphabet):
 
 def probabilities(model, text, alphabet):
     """Per step, the probability of each letter coming next: shape (len(text), len(alphabet))."""
-    inputs = one_hot(text, alphabet)
-    if hasattr(model, "params"):
-        return model.probabilities(inputs.astype("float64"))
-    return model.predict(inputs[None], verbose=0)[0]
+    return model.predict(one_hot(text, alphabet)[None], verbose=0)[0]
 
 
 def answer(model, text, alphabet):
@@ -82,8 +85,6 @@ def answer(model, text, alphabet):
 
 def generate(model, start, length, alphabet, temperature, rng):
     """Write `length` letters from `start`, feeding each chosen letter back in as the next input."""
-    import numpy as np
-
     text = start
     while len(text) < length:
         last = probabilities(model, text, alphabet)[-1]
@@ -95,42 +96,19 @@ def generate(model, start, length, alphabet, temperature, rng):
     return text
 
 
-def train_numpy(network, inputs, targets, config, report):
-    """Adam on the NumPy network, one step per epoch, stopping cleanly like the Keras path."""
-    import math
-    import time
+def train_keras(model, x, y, config, run, report):
+    import keras
 
-    from common.numpy_rnn import Adam
-    from common.outcome import Outcome, report_nan, stop_on_signals
+    from common import training
 
-    outcome = Outcome(history={"loss": [], "accuracy": []})
-    optimizer = Adam(network.params, config.learning_rate)
-    with stop_on_signals(outcome):
-        for epoch in range(config.epochs):
-            started = time.perf_counter()
-            loss, grads = network.loss_and_gradients(inputs, targets)
-            if not math.isfinite(loss):
-                outcome.status = "nan loss"
-            if not outcome.completed:
-                break
-            optimizer.step(grads)
-            accuracy = float((network.probabilities(inputs).argmax(axis=1) == targets).mean())
-            outcome.history["loss"].append(float(loss))
-            outcome.history["accuracy"].append(accuracy)
-            outcome.seconds_per_epoch.append(time.perf_counter() - started)
-            report(epoch, loss)
-    report_nan(outcome)
-    return outcome
+    show = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: report(epoch, logs["loss"]))
+    model.fit(training.batches(x[None], y[None], batch_size=1), epochs=config.epochs,
+              callbacks=[*training.callbacks(run), show], verbose=0)
 
 
 def main(argv=None):
-    config, args = cli.parse(globals(), argv, choices=CHOICES)
-    if len(config.word) < 2:
-        raise cli.UsageError("--word needs at least two letters: one to read, one to answer")
-    planned_folder = runs.plan_folder(args.script, args.out)
-
-    import numpy as np
-
+    config, args = cli.parse(SETTINGS, argv)
+    run = runs.Run(args, config)  # refuses an output folder it cannot write, before anything loads
     if config.impl == "keras":  # the NumPy path loads no framework: its weights are seeded from SEED
         from common import backend
 
@@ -147,30 +125,31 @@ def main(argv=None):
         if (epoch + 1) % max(1, config.epochs // 10) == 0 or epoch == 0:
             print(f"epoch {epoch + 1:4d}  loss {float(loss):.4f}  '{inputs}' -> '{answer(model, inputs, alphabet)}'")
 
-    run = runs.Run(args.script, planned_folder, config, args)
-    if config.impl == "numpy":
-        outcome = train_numpy(model, x.astype("float64"), y.argmax(axis=1), config, report)
-    else:
-        import keras
+    with run.training():  # Ctrl-C or a NaN loss ends training after the step; what was learned is kept
+        if config.impl == "numpy":
+            from common import numpy_rnn
 
-        from common import training
-
-        show = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: report(epoch, logs["loss"]))
-        outcome = training.fit(model, x[None], y[None], None, 1, config.epochs, run.path("tensorboard"),
-                               callbacks=[show], verbose=0)
+            numpy_rnn.fit(model, x.astype("float64"), y.argmax(axis=1), config.learning_rate, config.epochs,
+                          run.outcome, on_epoch_end=report)
+        else:
+            train_keras(model, x, y, config, run, report)
 
     learned = answer(model, inputs, alphabet)
     step_probabilities = probabilities(model, inputs, alphabet)
     loss = abs(float(-np.log(step_probabilities[np.arange(len(targets)), y.argmax(axis=1)]).mean()))  # not -0.0
-    evaluation = {"loss": loss, "accuracy": float(np.mean([a == b for a, b in zip(learned, targets)]))}
+    run.outcome.evaluation = {"loss": loss, "accuracy": float(np.mean([a == b for a, b in zip(learned, targets)]))}
     print(f"\nLearned mapping: '{inputs}' -> '{learned}' (wanted '{targets}'), loss {loss:.4f}")
     generated = generate(model, config.word[0], len(config.word), alphabet, config.temperature,
                          np.random.default_rng(config.seed))
     print(f"Generated from '{config.word[0]}': {generated}")
     if learned != targets:
         print("Not learned yet: try more --epochs or a larger --hidden-size.", file=sys.stderr)
-    return run.finish(model, outcome, evaluation, show=args.show, extra={"generated": generated},
-                      evaluated_on=f"word '{config.word}'")
+
+    from common import plots
+
+    figure = plots.history_figure(run.history, run.headline(evaluated_on=f"word '{config.word}'"), show=args.show)
+    return run.finish(model, figure, extra={"generated": generated},
+                      model_file="model.npz" if config.impl == "numpy" else "model.keras")
 
 
 if __name__ == "__main__":

@@ -68,10 +68,10 @@ def measure_keras(model_name, epochs, as_scripts_do):
     import keras
 
     sys.path.insert(0, str(REPO))
-    from common import backend, cli, training
+    from common import backend, cli, runs, training
 
     script = __import__("reuters_lstm" if model_name == "reuters" else "imdb_cnn_lstm")
-    config = cli.parse(vars(script), [])[0]
+    config = cli.parse(script.SETTINGS, [])[0]
     if as_scripts_do:
         backend.prepare(config.seed)
     model = script.build_model(config)
@@ -94,15 +94,21 @@ def measure_keras(model_name, epochs, as_scripts_do):
             epoch_seconds.append(time.perf_counter() - self.epoch_began)
 
     ready = time.time()
-    if as_scripts_do:  # training.fit, with the scripts' guard and TensorBoard logging
+    if as_scripts_do:  # the scripts' own model.fit: their batches, clean stops and TensorBoard logging
         import tempfile
+        from types import SimpleNamespace
 
-        log_dir = Path(tempfile.mkdtemp(prefix="bench_tensorboard_"))
-        training.fit(model, x, y, None, config.batch_size, epochs, log_dir, callbacks=[Clock()], verbose=0)
+        out = Path(tempfile.mkdtemp(prefix="bench_run_")) / "run"
+        run = runs.Run(SimpleNamespace(script=script.__name__, out=str(out), dry_run=True), config)
+        with run.training():
+            model.fit(training.batches(x, y, config.batch_size, shuffle=True), epochs=epochs,
+                      callbacks=[*training.callbacks(run), Clock()], verbose=0)
+        test = {"x": training.batches(x_test, y_test, config.batch_size)}
     else:
         model.fit(x, y, batch_size=config.batch_size, epochs=epochs, callbacks=[Clock()], verbose=0)
+        test = {"x": x_test, "y": y_test, "batch_size": config.batch_size}
     began = time.perf_counter()
-    model.evaluate(x_test, y_test, batch_size=config.batch_size, verbose=0)
+    model.evaluate(**test, verbose=0)
     return ready, epoch_seconds, steps, time.perf_counter() - began, keras.backend.backend()
 
 

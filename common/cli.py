@@ -1,43 +1,101 @@
 """The command line: the UPPER_CASE constants at the top of a script are its settings.
 
-Each constant can be overridden from the shell by its lower-case dashed name
-(`EPOCHS` -> `--epochs 5`), converted to the constant's type and checked against the
-rules below. `--help` lists every name with its current value and the comment beside
-it in the script. This module imports nothing heavy: `--help` and argument errors
-answer at once, before TensorFlow loads.
+A script closes its settings with one line,
+
+    SETTINGS = cli.settings(globals(), rules={"TEST_SPLIT": cli.FRACTION})
+
+and every UPPER_CASE constant of a plain type defined above that line is a setting; names
+defined below it are not. Each can be overridden from the shell by its lower-case dashed
+name (`EPOCHS` -> `--epochs 5`), is converted to the constant's type and checked against
+its rule: the one the script names, else "positive" for a number. `--help` lists every
+setting with its current value and the comment beside it in the script. This module
+imports nothing heavy: `--help` and argument errors answer at once, before TensorFlow loads.
 """
 import argparse
 import difflib
-import json
 import math
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+
+from common.errors import ScriptError, UsageError  # noqa: F401 (scripts raise them as cli.UsageError)
+from common.run_folder import recorded_settings
 
 CONSTANT_LINE = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*[^#]+?(?:#\s*(.*))?$")
 SETTING_TYPES = (bool, int, float, str)
 
 
-class UsageError(Exception):
-    """Bad input from the user: one line on stderr, exit code 2, nothing done."""
+@dataclass(frozen=True)
+class Rule:
+    """What a setting accepts beyond its type; `says` completes "--name ...: must be ..."."""
+
+    holds: object  # value -> bool
+    says: str
+    choices: tuple = ()
 
 
-class ScriptError(Exception):
-    """A failure the user can fix (no data, a bad file): one line on stderr, exit 1."""
+def rule(holds, says):
+    return Rule(holds, says)
+
+
+def one_of(*choices):
+    return Rule(lambda value: value in choices, f"must be one of {', '.join(choices)}", choices)
+
+
+FRACTION = Rule(lambda value: 0 < value < 1, "must be between 0 and 1, exclusive")
+POSITIVE_INTEGER = Rule(lambda value: value >= 1, "must be a positive integer")
+POSITIVE_NUMBER = Rule(lambda value: math.isfinite(value) and value > 0, "must be a positive number")
+ANY = Rule(lambda value: True, "")
+DEFAULT_RULES = {int: POSITIVE_INTEGER, float: POSITIVE_NUMBER}
+
+
+@dataclass
+class Settings:
+    """A script's settings: their values in file order, their rules, and where the script is."""
+
+    values: dict
+    rules: dict
+    script_path: Path
+    description: str
+    options: tuple  # argparse (flag, kwargs) pairs of the script's own, beyond the settings
+    checks: tuple  # (config -> bool, message) pairs: rules that join several settings
+
+    @property
+    def script(self):
+        return self.script_path.stem
+
+    def rule_for(self, name):
+        return self.rules.get(name) or DEFAULT_RULES.get(type(self.values[name]), ANY)
+
+    def check(self, name, value):
+        """Raise UsageError unless `value` keeps the rule of setting `name`."""
+        rule = self.rule_for(name)
+        if not rule.holds(value):
+            raise UsageError(f"{flag_name(name)} {rule.says}; got {value!r}")
+
+
+def settings(script_globals, rules=None, checks=(), options=()):
+    """The settings of the script whose globals() these are: every UPPER_CASE constant defined
+    so far, each with its rule (rules: name -> Rule), then the checks that join several settings.
+    A rule for a name that is no setting, or a value that breaks its own rule, is the script
+    author's mistake and raises ValueError at once."""
+    values = {name: value for name, value in script_globals.items()
+              if name.isupper() and not name.startswith("_") and type(value) in SETTING_TYPES}
+    found = Settings(values, dict(rules or {}), Path(script_globals.get("__file__", "script")),
+                     (script_globals.get("__doc__") or "").strip().split("\n\n")[0], tuple(options), tuple(checks))
+    if found.rules.keys() - values.keys():
+        raise ValueError(f"rules name {sorted(found.rules.keys() - values.keys())}, which are no settings above them")
+    for name, value in values.items():
+        if not found.rule_for(name).holds(value):
+            raise ValueError(f"{name} = {value!r} breaks its rule ({found.rule_for(name).says}); "
+                             "give it its own rule in rules={...}")
+    return found
 
 
 def flag_name(name):
     return "--" + name.lower().replace("_", "-")
-
-
-def settings_of(script_globals):
-    """The script's settings: every UPPER_CASE constant of a plain type, in file order."""
-    return {
-        name: value
-        for name, value in script_globals.items()
-        if name.isupper() and type(value) in SETTING_TYPES and not name.startswith("_")
-    }
 
 
 def read_comments(script_path):
@@ -59,28 +117,9 @@ def read_comments(script_path):
     return comments
 
 
-# Ranges every script shares, keyed by setting name; the first matching rule applies.
-def _rules(name, value):
-    if name == "SEED":
-        return value >= 0, "must be an integer >= 0"
-    if name == "NUM_WORDS":
-        return value >= 4, "must be at least 4: ids 0, 1 and 2 are reserved (padding, start, unknown word)"
-    if name == "TEMPERATURE":
-        return value >= 0, "must be >= 0 (0 takes the likeliest letter)"
-    if "SPLIT" in name:
-        return 0 < value < 1, "must be between 0 and 1, exclusive"
-    if "DROPOUT" in name:
-        return 0 <= value < 1, "must be in [0, 1)"
-    if type(value) is int:
-        return value >= 1, "must be a positive integer"
-    if type(value) is float:
-        return math.isfinite(value) and value > 0, "must be a positive number"
-    return True, ""
-
-
-def convert(name, text, default, choices=None):
-    """Convert `text` to the type of `default` and check it, or raise UsageError."""
-    kind = type(default)
+def convert(settings, name, text):
+    """Convert `text` to the type of setting `name` and check it, or raise UsageError."""
+    kind = type(settings.values[name])
     try:
         if kind is bool:
             lowered = text.lower()
@@ -91,16 +130,8 @@ def convert(name, text, default, choices=None):
             value = kind(text)
     except ValueError:
         raise UsageError(f"{flag_name(name)} expects {kind.__name__}, got {text!r}") from None
-    check_value(name, value, choices)
+    settings.check(name, value)
     return value
-
-
-def check_value(name, value, choices=None):
-    if choices and value not in choices:
-        raise UsageError(f"{flag_name(name)} must be one of {', '.join(choices)}; got {value!r}")
-    ok, rule = _rules(name, value)
-    if not ok:
-        raise UsageError(f"{flag_name(name)} {rule}; got {value!r}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,23 +139,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see --help)")
 
 
-def build_parser(script_globals, options=(), choices=None):
-    settings = settings_of(script_globals)
-    comments = read_comments(script_globals.get("__file__", ""))
-    docstring = (script_globals.get("__doc__") or "").strip()
+def build_parser(settings):
+    comments = read_comments(settings.script_path)
     parser = _Parser(
-        prog=Path(script_globals.get("__file__", "script")).name,
-        description=docstring.split("\n\n")[0],
+        prog=settings.script_path.name,
+        description=settings.description,
         epilog="Every setting is a constant at the top of the script; a flag overrides it for one run.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # --epoch must not silently mean --epochs
     )
     groups = {}
-    for name, value in settings.items():
+    for name, value in settings.values.items():
         heading, comment = comments.get(name, ("settings", ""))
         if heading not in groups:
             groups[heading] = parser.add_argument_group(heading)
-        allowed = f" {{{','.join(choices[name])}}}" if choices and name in choices else ""
+        choices = settings.rule_for(name).choices
+        allowed = f" {{{','.join(choices)}}}" if choices else ""
         groups[heading].add_argument(
             flag_name(name), dest=name, default=None, metavar=type(value).__name__.upper(),
             help=f"{comment} (now {value!r}){allowed}".strip(),
@@ -136,67 +166,67 @@ def build_parser(script_globals, options=(), choices=None):
     run.add_argument("--show", action="store_true", help="also open the plot in a window")
     run.add_argument("--rerun", metavar="RUN_FOLDER",
                      help="repeat a recorded run with its settings (flags given here still apply)")
-    for flag, kwargs in options:
+    for flag, kwargs in settings.options:
         run.add_argument(flag, **kwargs)
     return parser
 
 
-def recorded_settings(run_folder, script):
-    """The settings and dry-run flag recorded in an earlier run's metrics.json."""
-    path = Path(run_folder) / "metrics.json"
-    try:
-        recorded = json.loads(path.read_text(encoding="utf-8"))
-        settings, recorded_script = recorded["settings"], recorded["script"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UsageError(f"--rerun: {path} is missing or is not a run's metrics.json") from None
-    if recorded_script != script:
-        raise UsageError(f"--rerun: {run_folder} is a run of {recorded_script}, not of {script}")
-    return {name.upper(): value for name, value in settings.items()}, bool(recorded.get("synthetic_data"))
-
-
-def parse(script_globals, argv=None, options=(), choices=None):
-    """Parse the command line against the script's constants.
+def parse(settings, argv=None):
+    """Parse the command line against the script's settings.
 
     Returns (config, args): config holds every setting under its lower-case name;
-    args holds the run options (out, dry_run, show, rerun and the script's own).
+    args holds the run options (out, dry_run, show, rerun and the script's own) and `script`.
     """
-    parser = build_parser(script_globals, options, choices)
+    parser = build_parser(settings)
     args, unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if unknown:
         known = [a for action in parser._actions for a in action.option_strings]
         guess = difflib.get_close_matches(unknown[0].split("=")[0], known, n=1)
         hint = f"; did you mean {guess[0]}?" if guess else " (see --help)"
         raise UsageError(f"unknown option {unknown[0]}{hint}")
-    settings = settings_of(script_globals)
+    values = dict(settings.values)
     if args.rerun:
-        recorded, synthetic = recorded_settings(args.rerun, Path(script_globals["__file__"]).stem)
+        recorded, synthetic = recorded_settings(args.rerun, settings.script)
         for name, value in recorded.items():
-            if name in settings:
-                check_value(name, value, (choices or {}).get(name))
-                settings[name] = type(settings[name])(value)
+            if name in values:
+                settings.check(name, value)
+                values[name] = type(values[name])(value)
         args.dry_run = args.dry_run or synthetic
-    for name, default in settings.items():
+    for name in settings.values:
         text = getattr(args, name)
         if text is not None:
-            settings[name] = convert(name, text, default, (choices or {}).get(name))
+            values[name] = convert(settings, name, text)
         delattr(args, name)
-    args.script = Path(script_globals.get("__file__", "script")).stem
-    config = SimpleNamespace(**{name.lower(): value for name, value in settings.items()})
+    args.script = settings.script
+    config = SimpleNamespace(**{name.lower(): value for name, value in values.items()})
+    for holds, message in settings.checks:
+        if not holds(config):
+            raise UsageError(message)
     return config, args
+
+
+def fail(error, code):
+    print(f"{Path(sys.argv[0]).name}: error: {error}", file=sys.stderr)
+    return code
+
+
+def answer_early(settings):
+    """Answer --help, or refuse a wrong flag, before the script loads its framework (seconds)."""
+    try:
+        parse(settings)
+    except UsageError as error:
+        sys.exit(fail(error, 2))
 
 
 def main_guard(main, argv=None):
     """Run a script's main(): user errors become one line and an exit code, never a traceback."""
-    prog = Path(sys.argv[0]).name
     try:
         code = main(argv)
     except UsageError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        code = 2
+        code = fail(error, 2)
     except ScriptError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        code = 1
+        code = fail(error, 1)
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+        print(f"{Path(sys.argv[0]).name}: interrupted", file=sys.stderr)
         code = 130
     sys.exit(code or 0)

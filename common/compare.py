@@ -9,46 +9,17 @@ one curve per run, labelled by the settings that differ. Reads only the run fold
 metrics.json and history.csv; loads no TensorFlow.
 """
 import argparse
-import csv
-import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from common.cli import UsageError
-from common.runs import RUNS_ROOT, write_atomically
-
-
-@dataclass
-class Record:
-    folder: Path
-    metrics: dict
-    history: dict
-
-    @property
-    def name(self):
-        return self.folder.name
-
-
-def read_run(folder):
-    """A run folder's metrics and history; ValueError saying why if it is not a complete run."""
-    folder = Path(folder)
-    try:
-        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-        with open(folder / "history.csv", newline="", encoding="utf-8") as file:
-            rows = list(csv.DictReader(file))
-        history = {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
-        if "script" not in metrics or not isinstance(metrics.get("settings"), dict):
-            raise ValueError("metrics.json lacks the script or its settings")
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{type(error).__name__}: {error}") from None
-    return Record(folder, metrics, history)
+from common.errors import UsageError
+from common.run_folder import METRICS, RUNS_ROOT, is_run, read_run, runs_newest_first, write_atomically
 
 
 def run_folders(paths):
     """Expand the command line: a folder of runs stands for every run in it."""
     if not paths:
-        newest = max(RUNS_ROOT.glob("*/*/metrics.json"), key=lambda p: p.stat().st_mtime, default=None)
+        newest = max(RUNS_ROOT.glob(f"*/*/{METRICS}"), key=lambda p: p.stat().st_mtime, default=None)
         if newest is None:
             raise UsageError(f"no runs under {RUNS_ROOT}/ yet: run a script first, or name run folders")
         paths = [newest.parent.parent]
@@ -56,8 +27,7 @@ def run_folders(paths):
     for path in map(Path, paths):
         if not path.is_dir():
             raise UsageError(f"{path} is not a folder")
-        is_run = (path / "metrics.json").exists() or (path / "history.csv").exists()
-        folders += [path] if is_run else sorted(p for p in path.iterdir() if p.is_dir())
+        folders += [path] if is_run(path) else sorted(p for p in path.iterdir() if p.is_dir())
     return folders
 
 
@@ -136,10 +106,8 @@ def summary_against_previous(script, current_folder, metrics):
     """One or two lines: how this run compares with the previous run of the same script."""
     if "test_accuracy" not in metrics:
         return None
-    others = sorted((p.parent for p in (RUNS_ROOT / script).glob("*/metrics.json")
-                     if p.parent.resolve() != Path(current_folder).resolve()),
-                    key=lambda folder: (folder / "metrics.json").stat().st_mtime, reverse=True)
-    for folder in others:  # newest first, reading only as far back as needed
+    others = (folder for folder in runs_newest_first(script) if folder.resolve() != Path(current_folder).resolve())
+    for folder in others:  # reading only as far back as needed
         try:
             record = read_run(folder)
         except ValueError:

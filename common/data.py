@@ -3,14 +3,15 @@ import os
 import pickle
 import re
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from common.cli import ScriptError
+from common.errors import ScriptError
+from common.text import INDEX_FROM, START, Vocabulary
 
 KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-START, OOV, INDEX_FROM = 1, 2, 3  # Keras's dataset convention; 0 is padding
 BROKEN_FILE_ERRORS = (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, KeyError, OSError, ValueError)
 
 
@@ -20,11 +21,12 @@ def keras_cache_dir():
     return Path(home) / "datasets"
 
 
-def fetch(loader, filename, **kwargs):
-    """Call a keras.datasets function; no network or a broken cached file becomes one line."""
+@contextmanager
+def keras_cache(filename):
+    """Around a keras.datasets call: no network, or a broken cached `filename`, becomes one line."""
     cached = keras_cache_dir() / filename
     try:
-        return loader(**kwargs)
+        yield cached
     except Exception as error:  # Keras raises a bare Exception when the download fails
         if "URL fetch failure" in str(error):
             url = re.search(r"URL fetch failure on (\S+): ", str(error))
@@ -66,10 +68,9 @@ def synthetic_word_index(num_words):
 def vocabulary(dataset, num_words, synthetic=False):
     """The word index of keras.datasets.<dataset> ('imdb', 'reuters') as a Vocabulary cut to
     num_words; the synthetic stand-in for --dry-run. Raises ScriptError if it cannot be had."""
+    if synthetic:
+        return Vocabulary(synthetic_word_index(num_words), num_words)
     import keras
 
-    from common.text import Vocabulary
-
-    word_index = (synthetic_word_index(num_words) if synthetic else
-                  fetch(getattr(keras.datasets, dataset).get_word_index, f"{dataset}_word_index.json"))
-    return Vocabulary(word_index, num_words)
+    with keras_cache(f"{dataset}_word_index.json"):
+        return Vocabulary(getattr(keras.datasets, dataset).get_word_index(), num_words)

@@ -14,7 +14,7 @@ flows to W_xh, W_hh, b_h and back into h_{t-1}.
 """
 import numpy as np
 
-from common.numpy_rnn import cross_entropy, init_weights, output_gradients, softmax
+from common.numpy_rnn import Network, cross_entropy, init_weights, output_gradients
 
 NOTES_ORDER = "ifog"
 KERAS_ORDER = "ifgo"  # Keras stacks the same blocks as i, f, c (our g), o
@@ -24,7 +24,7 @@ def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-class LSTM:
+class LSTM(Network):
     def __init__(self, input_size, hidden_size, output_size, rng=None, dtype=np.float64):
         rng = rng if rng is not None else np.random.default_rng(0)
         self.hidden_size = hidden_size
@@ -47,9 +47,6 @@ class LSTM:
             steps.append((i, f, o, g, c, h))
         hs = np.array([step[-1] for step in steps])
         return steps, hs @ p["W_hy"].T + p["b_y"]
-
-    def probabilities(self, xs):
-        return softmax(self.forward(xs)[1])
 
     def loss_and_gradients(self, xs, targets):
         """Backpropagation through time: the loss and d loss / d parameter for every parameter."""

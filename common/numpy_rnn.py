@@ -6,6 +6,9 @@
 
 Vectors are columns, as in the notes: W_xh has shape (hidden, input). One sequence at a time.
 """
+import math
+import time
+
 import numpy as np
 
 
@@ -37,7 +40,22 @@ def init_weights(shapes, rng, dtype):
             for name, shape in shapes.items()}
 
 
-class RNN:
+class Network:
+    """What the notes' RNN and LSTM share around their equations: Keras's predict and save."""
+
+    def probabilities(self, xs):
+        """Per step, the softmax of the output scores for one sequence xs (T, input)."""
+        return softmax(self.forward(xs)[1])
+
+    def predict(self, batch, verbose=0):
+        """Probabilities for a batch of sequences (N, T, input), as keras.Model.predict gives them."""
+        return np.array([self.probabilities(xs) for xs in batch])
+
+    def save(self, path):
+        np.savez(path, **self.params)
+
+
+class RNN(Network):
     def __init__(self, input_size, hidden_size, output_size, rng=None, dtype=np.float64):
         rng = rng if rng is not None else np.random.default_rng(0)
         self.hidden_size = hidden_size
@@ -56,9 +74,6 @@ class RNN:
             hs.append(h)
         hs = np.array(hs)
         return hs, hs @ p["W_hy"].T + p["b_y"]
-
-    def probabilities(self, xs):
-        return softmax(self.forward(xs)[1])
 
     def loss_and_gradients(self, xs, targets):
         """Backpropagation through time: the loss and d loss / d parameter for every parameter."""
@@ -100,3 +115,21 @@ class Adam:
             m += (1 - beta_1) * (grad - m)
             v += (1 - beta_2) * (grad * grad - v)
             self.params[name] -= rate * m / (np.sqrt(v) + self.epsilon)
+
+
+def fit(network, xs, targets, learning_rate, epochs, outcome, on_epoch_end=None):
+    """Adam on one sequence, one step per epoch, recording each epoch in `outcome`
+    (common/outcome.py); stops at a NaN loss or once the outcome is interrupted, as Keras's fit would."""
+    optimizer = Adam(network.params, learning_rate)
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        loss, grads = network.loss_and_gradients(xs, targets)
+        if not math.isfinite(loss):
+            outcome.status = "nan loss"
+        if not outcome.completed:
+            break
+        optimizer.step(grads)
+        accuracy = float((network.probabilities(xs).argmax(axis=1) == targets).mean())
+        outcome.record_epoch({"loss": float(loss), "accuracy": accuracy}, time.perf_counter() - started)
+        if on_epoch_end:
+            on_epoch_end(epoch, loss)

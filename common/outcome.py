@@ -10,12 +10,19 @@ EXIT_CODES = {"completed": 0, "interrupted (SIGINT)": 130, "interrupted (SIGTERM
 
 @dataclass
 class Outcome:
-    """What fit() did: the history of the completed epochs, their duration, and why it stopped."""
+    """What training did: the history of the completed epochs, their duration, and why it stopped."""
 
     history: dict = field(default_factory=dict)
     seconds_per_epoch: list = field(default_factory=list)
+    evaluation: dict = field(default_factory=dict)  # the test set's metrics after the last complete epoch
     status: str = "completed"
     stopped_in_epoch: int = 0
+
+    def record_epoch(self, metrics, seconds):
+        """Append one complete epoch: each metric's value, and how long the epoch took."""
+        for name, value in metrics.items():
+            self.history.setdefault(name, []).append(float(value))
+        self.seconds_per_epoch.append(seconds)
 
     @property
     def epochs_completed(self):

@@ -1,26 +1,20 @@
-"""A run's folder: new for every run, filled atomically, never overwritten.
-
-    runs/<script>/<timestamp>/   loss.png  history.csv  metrics.json  model.keras  tensorboard/
-"""
-import csv
+"""One run of a script: its folder (new for every run, never overwritten), the clean stops
+while it trains, and what it leaves behind (the files are described in common/run_folder.py)."""
 import datetime
-import io
-import json
 import os
 import platform
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-import numpy
-
-from common.cli import UsageError
-
-RUNS_ROOT = Path("runs")
+from common import compare, run_folder
+from common.errors import UsageError
+from common.outcome import Outcome, report_nan, stop_on_signals
 
 
 def plan_folder(script, out=None):
     """Check, before any data is loaded, that this run's folder can be written; return it."""
-    folder = Path(out) if out else RUNS_ROOT / script / datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    folder = Path(out) if out else run_folder.RUNS_ROOT / script / datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out: {folder} is a file, not a folder")
     if out and folder.is_dir() and any(folder.iterdir()):
@@ -50,35 +44,10 @@ def claim_folder(planned, fixed):
             candidate = planned.with_name(f"{planned.name}-{number}")
 
 
-def write_atomically(path, write):
-    """Write through a temporary file and rename it: a crash never leaves half a file."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")  # keeps the suffix Keras checks
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
-
-
-def write_text(path, text):
-    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-
-
-def history_csv(history, seconds_per_epoch):
-    buffer = io.StringIO()
-    metrics = list(history)
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["epoch", *metrics, "seconds"])
-    for epoch, seconds in enumerate(seconds_per_epoch):
-        writer.writerow([epoch + 1, *(repr(history[m][epoch]) for m in metrics), f"{seconds:.3f}"])
-    return buffer.getvalue()
-
-
 def environment():
     """Library versions, backend and device, so a run can be repeated and compared."""
     import matplotlib
+    import numpy
 
     versions = {"python": platform.python_version(), "numpy": numpy.__version__, "matplotlib": matplotlib.__version__}
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
@@ -107,30 +76,60 @@ def device_name(backend, module):
 
 
 class Run:
-    """The folder of one run and the files written into it."""
+    """A run of a script with these settings: planned at once (a folder that cannot be written
+    is refused before any data is loaded), made when training starts, filled when it ends."""
 
-    def __init__(self, script, planned_folder, config, args):
-        self.script = script
-        self.folder = claim_folder(planned_folder, fixed=bool(args.out))
-        self.config = config
-        self.synthetic = bool(args.dry_run)
-        self.started = datetime.datetime.now().isoformat(timespec="seconds")
+    def __init__(self, args, config):
+        self.script, self.config, self.args = args.script, config, args
+        self.planned_folder = plan_folder(args.script, args.out)
+        self.folder = None
+        self.outcome = Outcome()
+        self.started = None
 
     def path(self, name):
         return self.folder / name
 
-    def metrics(self, outcome, evaluation, extra=None):
-        settings = vars(self.config)
+    @property
+    def completed(self):
+        return self.outcome.completed
+
+    @property
+    def history(self):
+        """Metric -> its value after each complete epoch, as Keras's History has it."""
+        return self.outcome.history
+
+    @contextmanager
+    def training(self):
+        """Make the run's folder, then train inside: Ctrl-C or SIGTERM ends training after the
+        current step (a second Ctrl-C at once) and what was learned is kept."""
+        self.folder = claim_folder(self.planned_folder, fixed=bool(self.args.out))
+        self.started = datetime.datetime.now().isoformat(timespec="seconds")
+        with stop_on_signals(self.outcome):
+            yield self
+        report_nan(self.outcome)
+
+    @property
+    def evaluation(self):
+        """The test set's loss and accuracy after training (fit's last pass over it); {} if stopped early."""
+        return self.outcome.evaluation if self.completed else {}
+
+    def headline(self, evaluated_on="test set"):
+        accuracy = self.evaluation.get("accuracy")
+        return f"{self.script}: " + (f"accuracy {accuracy:.4f} on the {evaluated_on}" if accuracy is not None
+                                     else self.outcome.status)
+
+    def metrics(self, extra=None):
+        settings, outcome = vars(self.config), self.outcome
         return {
             "script": self.script,
             "status": outcome.status,
             "epochs_completed": outcome.epochs_completed,
             "epochs_planned": settings.get("epochs"),
-            **{f"test_{name}": value for name, value in evaluation.items()},
+            **{f"test_{name}": value for name, value in self.evaluation.items()},
             "seconds_per_epoch": [round(s, 3) for s in outcome.seconds_per_epoch],
             "settings": settings,
             "seed": settings.get("seed"),
-            "synthetic_data": self.synthetic,
+            "synthetic_data": bool(self.args.dry_run),
             "command_line": sys.argv,
             "started": self.started,
             "finished": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -138,44 +137,24 @@ class Run:
             **(extra or {}),
         }
 
-    def save(self, model, outcome, metrics, figure):
-        """Write the four outputs, each atomically; return their paths."""
-        written = [
-            write_atomically(self.path("loss.png"), lambda p: figure.savefig(p, format="png", dpi=110)),
-            write_text(self.path("history.csv"), history_csv(outcome.history, outcome.seconds_per_epoch)),
-            write_text(self.path("metrics.json"), json.dumps(metrics, indent=2) + "\n"),
-        ]
-        if hasattr(model, "save"):
-            written.append(write_atomically(self.path("model.keras"), model.save))
-        elif model is not None:  # a NumPy network: its parameters
-            written.append(write_atomically(self.path("model.npz"), lambda p: numpy.savez(p, **model.params)))
-        return written
-
-    def finish(self, model, outcome, evaluation, show=False, extra=None, evaluated_on="test set"):
-        """Plot, save everything, say where it went; return the script's exit code."""
-        from common import compare, plots
-
-        accuracy = evaluation.get("accuracy")
-        title = f"{self.script}: " + (f"accuracy {accuracy:.4f} on the {evaluated_on}" if accuracy is not None
-                                      else outcome.status)
-        figure = plots.history_figure(outcome.history, title, show=show)
-        metrics = self.metrics(outcome, evaluation, extra)
-        written = self.save(model, outcome, metrics, figure)
-        if not outcome.completed:
-            print(f"Run stopped ({outcome.status}) in epoch {outcome.stopped_in_epoch}; "
-                  f"what the {outcome.epochs_completed} complete epoch(s) learned is saved.")
+    def finish(self, model, figure, extra=None, model_file=run_folder.MODEL):
+        """Save the figure, the model, history.csv and metrics.json, each atomically; say where
+        they went and how this run compares with the previous one; return the exit code."""
+        metrics = self.metrics(extra)
+        write = run_folder.write_atomically
+        written = [write(self.path(run_folder.LOSS_FIGURE), lambda p: figure.savefig(p, format="png", dpi=110)),
+                   write(self.path(model_file), model.save),
+                   *run_folder.write_record(self.folder, self.history, self.outcome.seconds_per_epoch, metrics)]
+        if not self.completed:
+            print(f"Run stopped ({self.outcome.status}) in epoch {self.outcome.stopped_in_epoch}; "
+                  f"what the {self.outcome.epochs_completed} complete epoch(s) learned is saved.")
         print("Saved:", *(f"  {path}" for path in written), sep="\n")
         comparison = compare.summary_against_previous(self.script, self.folder, metrics)
         if comparison:
             print(comparison)
-        if show:
+        if self.args.show:
             import matplotlib.pyplot as plt
 
             plt.show()
-        return outcome.exit_code
+        return self.outcome.exit_code
 
-
-def newest_model(script):
-    """The model.keras of this script's most recent run under runs/, or None."""
-    models = sorted(RUNS_ROOT.glob(f"{script}/*/model.keras"), key=lambda path: path.stat().st_mtime)
-    return models[-1] if models else None

@@ -6,8 +6,7 @@ Their text was lower-cased and split after removing the characters in `FILTERS`
 (the old `keras.preprocessing.text.text_to_word_sequence`); the apostrophe was kept,
 so "don't" and "it's" are words of the index.
 """
-from common.data import INDEX_FROM, OOV, START
-
+PADDING, START, OOV, INDEX_FROM = 0, 1, 2, 3
 FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 UNKNOWN_MARK = "?"  # how decode shows an out-of-vocabulary id
 _TO_SPACES = str.maketrans(FILTERS, " " * len(FILTERS))
@@ -34,3 +33,7 @@ class Vocabulary:
         """Ids -> text; padding and the start mark are dropped, unknown ids shown as '?'."""
         words = (self.words.get(i, UNKNOWN_MARK) if i != OOV else UNKNOWN_MARK for i in ids if i > START)
         return " ".join(words)
+
+    def knows_any(self, ids):
+        """Whether an encoded text holds any word of the vocabulary (else a model can only guess)."""
+        return any(i >= INDEX_FROM for i in ids)

@@ -1,15 +1,28 @@
-"""Keras training that ends well: Ctrl-C, SIGTERM and a NaN loss stop it cleanly, keeping what was learned."""
+"""What the scripts hand to Keras's own model.fit and model.evaluate.
+
+    callbacks(run)       a guard that ends training after the current batch on Ctrl-C, SIGTERM
+                         or a NaN loss and records every complete epoch, and TensorBoard logs
+    batches(x, y, ...)   the arrays as shuffled batches, without Keras's end-of-epoch stall
+"""
 import math
 import sys
 import time
+import warnings
 
 import keras
+import numpy as np
 
-from common.outcome import Outcome, report_nan, stop_on_signals
+from common.run_folder import TENSORBOARD
+
+ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+VERBOSE = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, one line per epoch in a log file
+# batches() shuffles by itself; Keras would warn on every fit that its own shuffle=True goes unused.
+warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored", category=UserWarning)
 
 
 class Guard(keras.callbacks.Callback):
-    """Ends Keras training after the current batch once the outcome is interrupted or the loss is NaN."""
+    """Ends training after the current batch once the run's outcome is interrupted or the loss is
+    NaN; records in the outcome each complete epoch's metrics and seconds, and the test set's."""
 
     def __init__(self, outcome):
         super().__init__()
@@ -26,32 +39,41 @@ class Guard(keras.callbacks.Callback):
         if not self.outcome.completed:
             self.model.stop_training = True
 
+    def on_test_batch_end(self, batch, logs=None):
+        if not self.outcome.completed:  # no test-set pass after a stopped epoch
+            self.model.stop_evaluating = True
+
+    def on_test_end(self, logs=None):
+        if self.outcome.completed:  # fit's pass over the test set: the same numbers evaluate() gives after it
+            self.outcome.evaluation = dict(logs or {})
+
     def on_epoch_end(self, epoch, logs=None):
         if self.outcome.completed:  # a stopped epoch is partial: it is not counted
-            self.outcome.seconds_per_epoch.append(time.perf_counter() - self.epoch_started)
+            self.outcome.record_epoch(logs or {}, time.perf_counter() - self.epoch_started)
 
 
-def tensorboard_callback(log_dir):
-    """Keras's TensorBoard logger, where it can write: it needs TensorFlow's tf.summary and TensorBoard."""
+def callbacks(run):
+    """The run's guard, and Keras's TensorBoard logger where it can write (it needs TensorFlow)."""
+    guard = [Guard(run.outcome)]
     try:
         import tensorboard  # noqa: F401
         import tensorflow  # noqa: F401
     except ImportError:
-        return []
-    return [keras.callbacks.TensorBoard(log_dir=str(log_dir))]
+        return guard
+    return guard + [keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))]
 
 
-ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+def batches(x, y, batch_size, shuffle=False):
+    """What model.fit(x, y, batch_size=..., shuffle=...) would make of the arrays, for fit,
+    evaluate and predict alike.
 
-
-def pipeline(x, y, batch_size, shuffle):
-    """Batches for model.fit on TensorFlow, shuffled each epoch if asked.
-
-    Keras's own pipeline for arrays uses tf.data's autotuning, and tearing it down after
-    each epoch waits for the autotune thread: about ten idle seconds per epoch with
-    TensorFlow 2.21 on a small CPU. This is the same index-shuffle-and-gather pipeline
-    without autotuning, which does not wait. Other backends take the arrays as they are.
+    Keras's own pipeline for arrays on TensorFlow uses tf.data's autotuning, and tearing it
+    down after each epoch waits for the autotune thread: about ten idle seconds per epoch with
+    TensorFlow 2.21 on a small CPU. This is the same index-shuffle-and-gather pipeline without
+    autotuning, which does not wait. Other backends get a keras.utils.PyDataset of the arrays.
     """
+    if not ON_TENSORFLOW:
+        return ArrayBatches(x, y, batch_size, shuffle)
     import tensorflow as tf
 
     x, y = tf.constant(x), tf.constant(y)
@@ -64,33 +86,21 @@ def pipeline(x, y, batch_size, shuffle):
     return dataset.prefetch(1).with_options(options)
 
 
-def fit(model, x, y, validation_data, batch_size, epochs, log_dir, callbacks=(), verbose=None):
-    """model.fit as the book calls it, plus a clean stop, per-epoch timing and TensorBoard logs in
-    log_dir; returns an Outcome."""
-    outcome = Outcome()
-    callbacks = [Guard(outcome), *tensorboard_callback(log_dir), *callbacks]
-    if verbose is None:
-        verbose = 1 if sys.stdout.isatty() else 2  # a log file gets one line per epoch
-    if ON_TENSORFLOW:
-        data = {"x": pipeline(x, y, batch_size, shuffle=True), "shuffle": False}  # it shuffles itself
-        if validation_data is not None:
-            validation_data = pipeline(*validation_data, batch_size, shuffle=False)
-    else:
-        data = {"x": x, "y": y, "batch_size": batch_size, "shuffle": True}
-    with stop_on_signals(outcome):
-        model.fit(**data, epochs=epochs, validation_data=validation_data, callbacks=callbacks, verbose=verbose)
-    history = getattr(getattr(model, "history", None), "history", {})
-    outcome.history = {name: values[: outcome.epochs_completed] for name, values in history.items()}
-    report_nan(outcome)
-    return outcome
+class ArrayBatches(keras.utils.PyDataset):
+    """Batches of two arrays, reshuffled after every epoch by NumPy (seeded by set_random_seed)."""
 
+    def __init__(self, x, y, batch_size, shuffle):
+        super().__init__()
+        self.x, self.y, self.batch_size, self.shuffle = np.asarray(x), np.asarray(y), batch_size, shuffle
+        self.order = np.random.permutation(len(self.x)) if shuffle else np.arange(len(self.x))
 
-def evaluate(model, x, y, batch_size, outcome):
-    """Test loss and accuracy as a dict, printed as the book prints them; empty if training stopped early."""
-    if not outcome.completed:
-        return {}
-    data = ({"x": pipeline(x, y, batch_size, shuffle=False)} if ON_TENSORFLOW
-            else {"x": x, "y": y, "batch_size": batch_size})
-    evaluation = model.evaluate(**data, verbose=0, return_dict=True)
-    print(f"\n Test Accuracy: {evaluation['accuracy']:.4f}")
-    return evaluation
+    def __len__(self):
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.x[rows], self.y[rows]
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self.order = np.random.permutation(len(self.x))

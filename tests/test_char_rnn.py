@@ -11,7 +11,7 @@ from common import backend, cli
 
 
 def config(**changes):
-    return cli.parse(vars(char_rnn_hello), [f"--{k.replace('_', '-')}={v}" for k, v in changes.items()])[0]
+    return cli.parse(char_rnn_hello.SETTINGS, [f"--{k.replace('_', '-')}={v}" for k, v in changes.items()])[0]
 
 
 def test_the_alphabet_is_the_notes_order_not_set_order():

@@ -9,7 +9,7 @@ SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
 
 
 def parse(*argv):
-    return cli.parse(vars(reuters_lstm), list(argv))
+    return cli.parse(reuters_lstm.SETTINGS, list(argv))
 
 
 def test_every_constant_is_a_setting_with_its_type():
@@ -37,8 +37,8 @@ def test_bad_values_are_refused(argv, message):
 
 
 def test_help_lists_every_setting_with_its_value_and_comment():
-    text = " ".join(cli.build_parser(vars(reuters_lstm)).format_help().split())  # unwrap lines
-    for name, value in cli.settings_of(vars(reuters_lstm)).items():
+    text = " ".join(cli.build_parser(reuters_lstm.SETTINGS).format_help().split())  # unwrap lines
+    for name, value in reuters_lstm.SETTINGS.values.items():
         assert cli.flag_name(name) in text
         assert f"(now {value!r})" in text
     assert "wires per gradient step" in text  # the comment beside BATCH_SIZE
@@ -62,3 +62,38 @@ def test_a_bad_value_is_one_line_and_exit_2(script, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == f"{script}: error: --epochs expects int, got 'zero'"
     assert not (tmp_path / "run").exists()
+
+
+def script_globals(**constants):
+    return {"__file__": str(REPO / "reuters_lstm.py"), "__doc__": "A script.", **constants}
+
+
+def test_a_scripts_own_rule_decides_what_a_setting_accepts():
+    names = script_globals(EPOCHS=3, PATIENCE=0)
+    with pytest.raises(ValueError, match="PATIENCE = 0 breaks its rule"):  # said to the author, at once
+        cli.settings(names)
+    settings = cli.settings(names, rules={"PATIENCE": cli.rule(lambda n: n >= 0, "must be >= 0")})
+    assert cli.parse(settings, ["--patience", "0"])[0].patience == 0
+    with pytest.raises(cli.UsageError, match="--patience must be >= 0; got -1"):
+        cli.parse(settings, ["--patience", "-1"])
+    with pytest.raises(cli.UsageError, match="--epochs must be a positive integer"):  # the generic rule
+        cli.parse(settings, ["--epochs", "0"])
+
+
+def test_only_constants_above_the_settings_line_are_settings():
+    names = script_globals(EPOCHS=3)
+    settings = cli.settings(names)
+    names["EXAMPLE_TEXT"] = "defined below SETTINGS"
+    assert list(settings.values) == ["EPOCHS"]
+    with pytest.raises(cli.UsageError, match="unknown option --example-text"):
+        cli.parse(settings, ["--example-text", "x"])
+    with pytest.raises(ValueError, match="no settings"):
+        cli.settings(names, rules={"EPOCH": cli.FRACTION})  # a misspelt name is caught
+
+
+def test_checks_join_several_settings():
+    import imdb_cnn_lstm
+
+    with pytest.raises(cli.UsageError, match="--maxlen must leave at least one --pool-size window"):
+        cli.parse(imdb_cnn_lstm.SETTINGS, ["--maxlen", "6"])
+    assert cli.parse(imdb_cnn_lstm.SETTINGS, ["--maxlen", "8"])[0].maxlen == 8

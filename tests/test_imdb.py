@@ -23,7 +23,7 @@ def tiny_model_run(tmp_path_factory):
 
 
 def test_the_book_settings_are_the_defaults():
-    assert cli.parse(vars(imdb_cnn_lstm), [])[0] == BOOK
+    assert cli.parse(imdb_cnn_lstm.SETTINGS, [])[0] == BOOK
 
 
 def test_the_model_has_the_books_558520_parameters():

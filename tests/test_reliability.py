@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from conftest import KERAS_HOME, REPO, run_script, write_reuters
 
 import reuters_lstm
-from common import cli, runs, training
+from common import cli, run_folder, runs, training
 
 SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
 
@@ -56,9 +57,11 @@ def test_a_folder_holding_an_earlier_run_is_never_overwritten(tmp_path):
 
 def test_default_run_folders_never_collide(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = type("Args", (), {"out": None, "dry_run": True})()
-    planned = runs.plan_folder("x")
-    first, second = runs.Run("x", planned, None, args), runs.Run("x", planned, None, args)
+    args = SimpleNamespace(script="x", out=None, dry_run=True)
+    first, second = runs.Run(args, None), runs.Run(args, None)
+    second.planned_folder = first.planned_folder  # as if both started in the same second
+    with first.training(), second.training():
+        pass
     assert first.folder != second.folder and first.folder.is_dir() and second.folder.is_dir()
 
 
@@ -114,10 +117,13 @@ def test_a_nan_loss_stops_keras_training_and_says_which_epoch(tmp_path, capsys):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile(loss="mse", optimizer="adam")
     x = np.ones((40, 3), "float32")
-    x[30:] = np.nan  # the first epoch is clean, the second meets NaN
-    outcome = training.fit(model, x, np.ones(40), None, 10, 5, tmp_path / "logs", verbose=0)
-    assert outcome.status == "nan loss" and outcome.exit_code == 1
-    assert outcome.epochs_completed == 0 and outcome.stopped_in_epoch == 1
+    x[30:] = np.nan  # the fourth batch of the first epoch meets NaN
+    run = runs.Run(SimpleNamespace(script="x", out=str(tmp_path / "run"), dry_run=False), None)
+    with run.training():
+        model.fit(training.batches(x, np.ones(40), batch_size=10), epochs=5, callbacks=training.callbacks(run),
+                  verbose=0)
+    assert run.outcome.status == "nan loss" and run.outcome.exit_code == 1
+    assert run.outcome.epochs_completed == 0 and run.outcome.stopped_in_epoch == 1
     assert "NaN in epoch 1" in capsys.readouterr().err
 
 
@@ -132,14 +138,14 @@ def test_a_nan_loss_stops_numpy_training_and_the_run_folder_says_so(tmp_path):
 
 def test_writes_are_atomic_a_failed_write_keeps_the_old_file(tmp_path):
     path = tmp_path / "metrics.json"
-    runs.write_text(path, "old")
+    run_folder.write_text(path, "old")
 
     def crash_halfway(temporary):
         temporary.write_text("half")
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        runs.write_atomically(path, crash_halfway)
+        run_folder.write_atomically(path, crash_halfway)
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
 
 
@@ -147,7 +153,7 @@ def test_writes_are_atomic_a_failed_write_keeps_the_old_file(tmp_path):
 def test_a_damaged_cached_archive_is_one_line_saying_what_to_do(offline_keras, damage):
     (offline_keras / "reuters.npz").write_bytes(damage)
     with pytest.raises(cli.ScriptError, match=r"the cached .*reuters\.npz is damaged .*delete it") as error:
-        reuters_lstm.load_data(cli.parse(vars(reuters_lstm), [])[0], dry_run=False)
+        reuters_lstm.load_data(cli.parse(reuters_lstm.SETTINGS, [])[0], dry_run=False)
     assert "\n" not in str(error.value)
 
 
@@ -156,7 +162,7 @@ def test_a_truncated_real_format_archive_is_reported_too(offline_keras):
     path = offline_keras / "reuters.npz"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(cli.ScriptError, match="is damaged"):
-        reuters_lstm.load_data(cli.parse(vars(reuters_lstm), [])[0], dry_run=False)
+        reuters_lstm.load_data(cli.parse(reuters_lstm.SETTINGS, [])[0], dry_run=False)
 
 
 # Reproducibility.
@@ -183,4 +189,4 @@ def test_same_seed_same_run_bit_for_bit_other_seed_other_run_and_rerun_repeats(t
 def test_rerun_refuses_a_run_of_another_script(tmp_path):
     (tmp_path / "metrics.json").write_text(json.dumps({"script": "imdb_cnn_lstm", "settings": {}}))
     with pytest.raises(cli.UsageError, match="is a run of imdb_cnn_lstm, not of reuters_lstm"):
-        cli.parse(vars(reuters_lstm), ["--rerun", str(tmp_path)])
+        cli.parse(reuters_lstm.SETTINGS, ["--rerun", str(tmp_path)])

@@ -17,7 +17,7 @@ BOOK = SimpleNamespace(num_words=1000, test_split=0.2, maxlen=100, embedding_dim
 
 
 def test_the_book_settings_are_the_defaults():
-    config, _ = cli.parse(vars(reuters_lstm), [])
+    config, _ = cli.parse(reuters_lstm.SETTINGS, [])
     assert config == BOOK
 
 

@@ -1,0 +1,99 @@
+"""A trained model reads the user's own text: --predict TEXT, --predict-file PATH, --model PATH.
+
+One path for every script that predicts: read the texts (one line of error for empty, binary
+or non-UTF-8 input), load a model.keras of that script whose vocabulary and length match the
+settings, encode the texts exactly as the dataset's were encoded (common/text.py) and print
+one tab-separated line per text: the script's answer columns, then the start of the text.
+Keras is imported only when a prediction runs, so that the flags cost --help nothing.
+"""
+import sys
+from pathlib import Path
+
+from common import data, run_folder
+from common.errors import ScriptError, UsageError
+
+PREVIEW_LENGTH = 70
+
+
+def options(answer):
+    """The flags for cli.settings(options=...); `answer` says what --predict prints."""
+    return (
+        ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
+        ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file")),
+        ("--model", dict(metavar="PATH", help="model.keras to predict with (default: the newest run's)")),
+    )
+
+
+def wanted(args):
+    return args.predict is not None or args.predict_file is not None
+
+
+def read_texts(args):
+    """The user's texts from --predict or --predict-file, blank lines dropped; bad input raises UsageError."""
+    if args.predict is not None:
+        texts = [args.predict]
+    else:
+        path = Path(args.predict_file)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise UsageError(f"--predict-file: cannot read {path}: {error.strerror or error}") from None
+        if b"\0" in raw:
+            raise UsageError(f"--predict-file: {path} is a binary file, not text")
+        try:
+            texts = raw.decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError:
+            raise UsageError(f"--predict-file: {path} is not UTF-8 text") from None
+    texts = [text for text in texts if text.strip()]
+    if not texts:
+        raise UsageError("nothing to classify: the text is empty")
+    return texts
+
+
+def trained_model(path, script, config):
+    """Load a model.keras of `script` whose vocabulary and input length match the settings."""
+    import keras
+
+    path = Path(path) if path else run_folder.newest_model(script)
+    if path is None:
+        raise ScriptError(f"no trained model yet: run `python {script}.py` first, or pass --model PATH")
+    if not path.is_file():
+        raise ScriptError(f"--model: {path} does not exist")
+    try:
+        model = keras.saving.load_model(path, compile=False)  # predicting needs no optimizer
+    except Exception as error:  # Keras raises many kinds for a damaged or foreign file
+        raise ScriptError(f"cannot load the model {path}: {type(error).__name__}: "
+                          f"{str(error).splitlines()[0] if str(error) else 'damaged file'}") from None
+    if model.name != script:
+        raise ScriptError(f"{path} is a model of {model.name}, not of {script}.py")
+    trained = {"num_words": model.layers[0].input_dim, "maxlen": model.input_shape[1]}  # Embedding first
+    wanted_now = {"num_words": config.num_words, "maxlen": config.maxlen}
+    if trained != wanted_now:
+        flags = " ".join(f"--{name.replace('_', '-')} {value}" for name, value in trained.items())
+        raise ScriptError(f"{path} was trained with {trained}, not {wanted_now}; pass {flags}")
+    return model
+
+
+def preview(text):
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_LENGTH else text[:PREVIEW_LENGTH - 3] + "..."
+
+
+def print_answers(model, vocabulary, texts, maxlen, answer):
+    """One line per text: the columns that answer(probabilities of one text) gives, then the text's start."""
+    import keras
+
+    encoded = [vocabulary.encode(text) for text in texts]
+    probabilities = model.predict(keras.utils.pad_sequences(encoded, maxlen=maxlen), verbose=0)
+    for number, (text, ids, row) in enumerate(zip(texts, encoded, probabilities), start=1):
+        if not vocabulary.knows_any(ids):
+            print(f"note: text {number} has no word the model knows; its answer is a guess", file=sys.stderr)
+        print("\t".join([*answer(row), preview(text)]))
+
+
+def main(args, config, dataset, answer):
+    """The whole --predict path of a script whose data are keras.datasets.<dataset>; exit code 0."""
+    texts = read_texts(args)  # bad text fails before any model is loaded
+    model = trained_model(args.model, args.script, config)
+    print_answers(model, data.vocabulary(dataset, config.num_words), texts, config.maxlen, answer)
+    return 0

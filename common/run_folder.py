@@ -1,0 +1,109 @@
+"""What a run folder holds, written and read in this one place.
+
+    runs/<script>/<timestamp>/   loss.png  history.csv  metrics.json  model.keras  tensorboard/
+
+Every file is written through a temporary file and renamed, so a crash never leaves half
+a file. Loads nothing heavy: `--rerun` and `python -m common.compare` read runs without
+TensorFlow.
+"""
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.errors import UsageError
+
+RUNS_ROOT = Path("runs")
+METRICS, HISTORY, LOSS_FIGURE, MODEL, TENSORBOARD = "metrics.json", "history.csv", "loss.png", "model.keras", "tensorboard"
+
+
+def write_atomically(path, write):
+    """Write through a temporary file and rename it: a crash never leaves half a file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")  # keeps the suffix Keras checks
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def write_text(path, text):
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def history_csv(history, seconds_per_epoch):
+    """One row per epoch: every metric Keras logged, and the epoch's seconds."""
+    buffer = io.StringIO()
+    metrics = list(history)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["epoch", *metrics, "seconds"])
+    for epoch, seconds in enumerate(seconds_per_epoch):
+        writer.writerow([epoch + 1, *(repr(history[m][epoch]) for m in metrics), f"{seconds:.3f}"])
+    return buffer.getvalue()
+
+
+def write_record(folder, history, seconds_per_epoch, metrics):
+    """history.csv and metrics.json; returns their paths."""
+    return [write_text(Path(folder) / HISTORY, history_csv(history, seconds_per_epoch)),
+            write_text(Path(folder) / METRICS, json.dumps(metrics, indent=2) + "\n")]
+
+
+@dataclass
+class Record:
+    """A finished run as read back: its folder, metrics.json and history.csv (metric -> per-epoch list)."""
+
+    folder: Path
+    metrics: dict
+    history: dict
+
+    @property
+    def name(self):
+        return self.folder.name
+
+
+def read_run(folder):
+    """A run folder's metrics and history; ValueError saying why if it is not a complete run."""
+    folder = Path(folder)
+    try:
+        metrics = json.loads((folder / METRICS).read_text(encoding="utf-8"))
+        with open(folder / HISTORY, newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        history = {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
+        if "script" not in metrics or not isinstance(metrics.get("settings"), dict):
+            raise ValueError("metrics.json lacks the script or its settings")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{type(error).__name__}: {error}") from None
+    return Record(folder, metrics, history)
+
+
+def is_run(folder):
+    return (Path(folder) / METRICS).exists() or (Path(folder) / HISTORY).exists()
+
+
+def recorded_settings(folder, script):
+    """For --rerun: the settings (by UPPER_CASE name) and the dry-run flag of an earlier run."""
+    path = Path(folder) / METRICS
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        settings, recorded_script = recorded["settings"], recorded["script"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(f"--rerun: {path} is missing or is not a run's {METRICS}") from None
+    if recorded_script != script:
+        raise UsageError(f"--rerun: {folder} is a run of {recorded_script}, not of {script}")
+    return {name.upper(): value for name, value in settings.items()}, bool(recorded.get("synthetic_data"))
+
+
+def runs_newest_first(script, holding=METRICS):
+    """The folders of a script's runs under runs/ that hold the file `holding`, most recent first."""
+    found = (RUNS_ROOT / script).glob(f"*/{holding}")
+    return [path.parent for path in sorted(found, key=lambda path: path.stat().st_mtime, reverse=True)]
+
+
+def newest_model(script):
+    """The model.keras of this script's most recent run under runs/, or None."""
+    folders = runs_newest_first(script, holding=MODEL)
+    return folders[0] / MODEL if folders else None
