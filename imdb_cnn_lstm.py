@@ -48,11 +48,13 @@ SETTINGS = cli.settings(globals(), rules={
 if __name__ == "__main__":
     cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
 
+from common import backend  # first: it loads Keras with TensorFlow's C++ start-up log kept off the terminal
+
 import keras
 from keras import layers
 from keras.datasets import imdb
 
-from common import backend, data, plots, runs, training
+from common import data, plots, runs, training
 
 EXAMPLES = (  # printed with their predicted sentiment after training
     "A wonderful film, I loved every minute of it. The acting was brilliant.",

@@ -42,11 +42,13 @@ SETTINGS = cli.settings(globals(), rules={
 if __name__ == "__main__":
     cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
 
+from common import backend  # first: it loads Keras with TensorFlow's C++ start-up log kept off the terminal
+
 import keras
 from keras import layers
 from keras.datasets import reuters
 
-from common import backend, data, plots, runs, training
+from common import data, plots, runs, training
 
 
 def load_data(config, dry_run):
@@ -83,7 +85,7 @@ def show_one_wire(model, wire, padded, topic, config, dry_run):
         print(f"(No example wire: the word index is not at hand: {error})")
         return
     names = reuters.get_label_names()
-    probabilities = model.predict(padded[None, :], verbose=0)[0]
+    probabilities = model.predict(training.batches(padded[None, :]), verbose=0)[0]
     guess = int(probabilities.argmax())
     text = vocabulary.decode(wire)
     print(f"\nA test wire: {text[:300]}{'...' if len(text) > 300 else ''}")

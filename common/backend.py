@@ -1,5 +1,8 @@
-"""Ready the backend once, before anything runs on it: CPU threads, determinism, seeds."""
-import keras
+"""Load Keras quietly (common/startup.py), then ready the backend once, before anything runs on
+it: CPU threads, determinism, seeds. Import this before `import keras`."""
+from common.startup import load_keras
+
+keras = load_keras()
 
 
 def prepare(seed):

@@ -1,10 +1,19 @@
-"""Datasets: Keras's real loaders with one-line errors, and synthetic stand-ins for --dry-run."""
+"""Datasets: Keras's real loaders, guarded, and synthetic stand-ins for --dry-run.
+
+Before Keras touches a file in its cache, `keras_cache` checks it itself, because Keras 3
+deletes a cached file whose checksum is not its own when it cannot download a new one. A
+user's file is never deleted or overwritten: a damaged one is set aside while Keras downloads
+its copy (and put back if it cannot), a readable one with another checksum (a copy from a
+mirror) is refused unless USE_CACHED_DATA_AS_IS=1 says to use it as it is.
+"""
+import json
 import os
 import pickle
 import re
 import zipfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -12,6 +21,13 @@ from common.errors import ScriptError
 from common.text import INDEX_FROM, START, Vocabulary
 
 KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+KERAS_CHECKSUMS = {  # as keras/src/datasets/reuters.py and imdb.py give them: sha256, md5 for the word indexes
+    "reuters.npz": "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916",
+    "reuters_word_index.json": "4d44cc38712099c9e383dc6e5f11a921",
+    "imdb.npz": "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
+    "imdb_word_index.json": "bfafd718b763782e994055a2d397834f",
+}
+AS_IS_SWITCH = "USE_CACHED_DATA_AS_IS"  # =1: use a readable cached file whatever its checksum
 BROKEN_FILE_ERRORS = (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, KeyError, OSError, ValueError)
 
 
@@ -21,26 +37,70 @@ def keras_cache_dir():
     return Path(home) / "datasets"
 
 
+def unreadable(path):
+    """Why a cached file cannot be read as what its name says (.npz archive, JSON), or None."""
+    try:
+        if path.suffix == ".npz":
+            with zipfile.ZipFile(path) as archive:
+                broken_member = archive.testzip()
+            if broken_member:
+                return f"{broken_member} in it fails its CRC check"
+        elif path.suffix == ".json":
+            json.loads(path.read_bytes())
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def accepting(path):
+    """Keras's checksum check, told to accept the file at `path` as it is."""
+    from keras.src.utils import file_utils
+
+    keras_check = file_utils.validate_file
+    return mock.patch.object(file_utils, "validate_file",
+                             lambda fpath, *args, **kwargs: Path(fpath) == path or keras_check(fpath, *args, **kwargs))
+
+
 @contextmanager
 def keras_cache(filename):
-    """Around a keras.datasets call: no network, or a broken cached `filename`, becomes one line."""
-    cached = keras_cache_dir() / filename
+    """Around a keras.datasets call that reads `filename` from the Keras cache: check the cached
+    file first (see above); no network, or a file Keras cannot read, becomes one line."""
+    from keras.src.utils import file_utils
+
+    cached, url = keras_cache_dir() / filename, KERAS_DATASETS_URL + filename
+    folder, damage, set_aside, keras_check = cached.parent, None, None, nullcontext()
+    if cached.exists():
+        damage = unreadable(cached)
+        if damage:  # Keras downloads over it, or deletes it when it cannot: keep it aside meanwhile
+            set_aside = cached.with_name(cached.name + ".damaged")
+            os.replace(cached, set_aside)
+        elif not file_utils.validate_file(str(cached), KERAS_CHECKSUMS[filename]):
+            if os.environ.get(AS_IS_SWITCH) != "1":
+                raise ScriptError(
+                    f"{filename} in {folder} is kept: it is readable but its checksum is not Keras's (a copy "
+                    f"from another source?); delete it to download Keras's copy, or use it as it is with "
+                    f"{AS_IS_SWITCH}=1")
+            keras_check = accepting(cached)
     try:
-        yield cached
+        with keras_check:
+            yield cached
     except Exception as error:  # Keras raises a bare Exception when the download fails
+        if "URL fetch failure" in str(error) and damage:
+            raise ScriptError(f"{filename} in {folder} is damaged ({damage}) and Keras's copy could not be "
+                              f"downloaded from {url} (no network?); place a good copy there") from None
         if "URL fetch failure" in str(error):
-            url = re.search(r"URL fetch failure on (\S+): ", str(error))
-            url = url.group(1) if url else KERAS_DATASETS_URL + filename
-            raise ScriptError(
-                f"{filename} is not in the Keras cache and could not be downloaded from {url} "
-                f"(no network?); place a copy at {cached} (the folder follows $KERAS_HOME)"
-            ) from None
+            raise ScriptError(f"{filename} is not in the Keras cache and could not be downloaded from {url} "
+                              f"(no network?); place a copy in {folder} (the folder follows $KERAS_HOME)") from None
         if isinstance(error, BROKEN_FILE_ERRORS):
-            raise ScriptError(
-                f"the cached {cached} is damaged ({type(error).__name__}: {error}); "
-                "delete it so that Keras downloads it again, or place a good copy there"
-            ) from None
+            raise ScriptError(f"{filename} in {folder} is damaged ({type(error).__name__}: {error}); delete it "
+                              "so that Keras downloads it again, or place a good copy there") from None
         raise
+    finally:
+        if set_aside and not cached.exists():
+            os.replace(set_aside, cached)  # no download came: the user's file goes back, byte for byte
+    if set_aside:
+        print(f"note: {filename} in {folder} was damaged ({damage}); Keras downloaded its own copy, "
+              f"and the damaged file is kept as {set_aside.name}")
 
 
 def synthetic_sequences(num_classes, num_words, train_size=200, test_size=100, seed=0):

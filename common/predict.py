@@ -83,8 +83,10 @@ def print_answers(model, vocabulary, texts, maxlen, answer):
     """One line per text: the columns that answer(probabilities of one text) gives, then the text's start."""
     import keras
 
+    from common import training
+
     encoded = [vocabulary.encode(text) for text in texts]
-    probabilities = model.predict(keras.utils.pad_sequences(encoded, maxlen=maxlen), verbose=0)
+    probabilities = model.predict(training.batches(keras.utils.pad_sequences(encoded, maxlen=maxlen)), verbose=0)
     for number, (text, ids, row) in enumerate(zip(texts, encoded, probabilities), start=1):
         if not vocabulary.knows_any(ids):
             print(f"note: text {number} has no word the model knows; its answer is a guess", file=sys.stderr)

@@ -63,35 +63,40 @@ def callbacks(run):
     return guard + [keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))]
 
 
-def batches(x, y, batch_size, shuffle=False):
+def batches(x, y=None, batch_size=32, shuffle=False):
     """What model.fit(x, y, batch_size=..., shuffle=...) would make of the arrays, for fit,
-    evaluate and predict alike.
+    evaluate and (without y) predict alike.
 
     Keras's own pipeline for arrays on TensorFlow uses tf.data's autotuning, and tearing it
     down after each epoch waits for the autotune thread: about ten idle seconds per epoch with
-    TensorFlow 2.21 on a small CPU. This is the same index-shuffle-and-gather pipeline without
-    autotuning, which does not wait. Other backends get a keras.utils.PyDataset of the arrays.
+    TensorFlow 2.21 on a small CPU, and its parallel map makes TensorFlow log a "NodeDef mentions
+    attribute use_unbounded_threadpool" error. This is the same index-shuffle-and-gather pipeline
+    without autotuning or a parallel map. Other backends get a keras.utils.PyDataset of the arrays.
     """
     if not ON_TENSORFLOW:
         return ArrayBatches(x, y, batch_size, shuffle)
     import tensorflow as tf
 
-    x, y = tf.constant(x), tf.constant(y)
+    x, y = tf.constant(x), None if y is None else tf.constant(y)
     indices = tf.data.Dataset.range(len(x))
     if shuffle:
         indices = indices.shuffle(len(x), reshuffle_each_iteration=True)  # seeded by set_random_seed
-    dataset = indices.batch(batch_size).map(lambda batch: (tf.gather(x, batch), tf.gather(y, batch)))
+    if y is None:
+        dataset = indices.batch(batch_size).map(lambda batch: tf.gather(x, batch))
+    else:
+        dataset = indices.batch(batch_size).map(lambda batch: (tf.gather(x, batch), tf.gather(y, batch)))
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.prefetch(1).with_options(options)
 
 
 class ArrayBatches(keras.utils.PyDataset):
-    """Batches of two arrays, reshuffled after every epoch by NumPy (seeded by set_random_seed)."""
+    """Batches of the arrays x and y (or x alone), reshuffled after every epoch by NumPy (seeded by
+    set_random_seed)."""
 
     def __init__(self, x, y, batch_size, shuffle):
         super().__init__()
-        self.x, self.y, self.batch_size, self.shuffle = np.asarray(x), np.asarray(y), batch_size, shuffle
+        self.x, self.y, self.batch_size, self.shuffle = np.asarray(x), y, batch_size, shuffle
         self.order = np.random.permutation(len(self.x)) if shuffle else np.arange(len(self.x))
 
     def __len__(self):
@@ -99,7 +104,7 @@ class ArrayBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        return self.x[rows], self.y[rows]
+        return self.x[rows] if self.y is None else (self.x[rows], np.asarray(self.y)[rows])
 
     def on_epoch_end(self):
         if self.shuffle:

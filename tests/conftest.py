@@ -46,27 +46,31 @@ def raw_sequences(labels, vocabulary, rng):
     return ragged(rows)
 
 
-def write_word_index(name, size):
+def write_word_index(path, size):
     words = WORDS + [f"word{i}" for i in range(len(WORDS) + 1, size + 1)]
-    (DATASETS / name).write_text(json.dumps({w: i for i, w in enumerate(words, start=1)}))
+    path.write_text(json.dumps({w: i for i, w in enumerate(words, start=1)}))
 
 
-def write_reuters(wires=300, vocabulary=2000, seed=1):
+def write_reuters(wires=300, vocabulary=2000, seed=1, folder=None):
+    """reuters.npz and its word index in Keras's format, in `folder` (default: the tests' Keras cache)."""
+    folder = Path(folder or DATASETS)
     rng = np.random.default_rng(seed)
     labels = np.arange(wires) % 46  # every topic present
-    DATASETS.mkdir(parents=True, exist_ok=True)
-    np.savez(DATASETS / "reuters.npz", x=raw_sequences(labels, vocabulary, rng), y=labels)
-    write_word_index("reuters_word_index.json", vocabulary)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / "reuters.npz", x=raw_sequences(labels, vocabulary, rng), y=labels)
+    write_word_index(folder / "reuters_word_index.json", vocabulary)
 
 
-def write_imdb(reviews=200, vocabulary=6000, seed=2):
+def write_imdb(reviews=200, vocabulary=6000, seed=2, folder=None):
+    """imdb.npz and its word index in Keras's format, in `folder` (default: the tests' Keras cache)."""
+    folder = Path(folder or DATASETS)
     rng = np.random.default_rng(seed)
-    DATASETS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     train_labels, test_labels = np.arange(reviews) % 2, np.arange(reviews // 2) % 2
-    np.savez(DATASETS / "imdb.npz",
+    np.savez(folder / "imdb.npz",
              x_train=raw_sequences(train_labels, vocabulary, rng), y_train=train_labels,
              x_test=raw_sequences(test_labels, vocabulary, rng), y_test=test_labels)
-    write_word_index("imdb_word_index.json", vocabulary)
+    write_word_index(folder / "imdb_word_index.json", vocabulary)
 
 
 @pytest.fixture
@@ -84,8 +88,14 @@ def offline_keras(monkeypatch):
     return DATASETS
 
 
-def run_script(*args, timeout=240, **kwargs):
-    """Run a script of the repo in a fresh Python, as a user would; returns CompletedProcess."""
-    env = {**os.environ, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1"}
+# Any download a script tries goes to a closed port on this machine and fails at once, as offline.
+NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
+
+
+def run_script(*args, timeout=240, env=None, **kwargs):
+    """Run a script of the repo in a fresh Python, as a user would, offline; returns CompletedProcess."""
+    inherited = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}  # set by
+    # common/startup.py in this process; a user's shell would not have it
+    env = {**inherited, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1", **NO_NETWORK, **(env or {})}
     return subprocess.run([sys.executable, *map(str, args)], cwd=kwargs.pop("cwd", REPO), env=env,
                           capture_output=True, text=True, timeout=timeout, **kwargs)

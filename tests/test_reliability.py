@@ -152,9 +152,10 @@ def test_writes_are_atomic_a_failed_write_keeps_the_old_file(tmp_path):
 @pytest.mark.parametrize("damage", [b"", b"PK\x03\x04truncated", b"not an archive at all"])
 def test_a_damaged_cached_archive_is_one_line_saying_what_to_do(offline_keras, damage):
     (offline_keras / "reuters.npz").write_bytes(damage)
-    with pytest.raises(cli.ScriptError, match=r"the cached .*reuters\.npz is damaged .*delete it") as error:
+    with pytest.raises(cli.ScriptError, match=r"reuters\.npz in .* is damaged .*place a good copy there") as error:
         reuters_lstm.load_data(cli.parse(reuters_lstm.SETTINGS, [])[0], dry_run=False)
     assert "\n" not in str(error.value)
+    assert (offline_keras / "reuters.npz").read_bytes() == damage  # kept, byte for byte
 
 
 def test_a_truncated_real_format_archive_is_reported_too(offline_keras):

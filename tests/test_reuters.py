@@ -89,7 +89,7 @@ def test_no_network_and_no_cache_is_one_line_naming_file_url_and_folder(offline_
     message = str(error.value)
     assert "reuters.npz" in message and "\n" not in message
     assert "https://storage.googleapis.com/tensorflow/tf-keras-datasets/reuters.npz" in message
-    assert str(offline_keras / "reuters.npz") in message
+    assert f"place a copy in {offline_keras}" in message
     assert not (tmp_path / "run").exists()  # a run that never started leaves no folder
 
 

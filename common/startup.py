@@ -1,0 +1,93 @@
+"""Loading Keras without TensorFlow's C++ start-up log on the terminal.
+
+Importing TensorFlow 2.21 on a machine without a GPU writes seven lines to stderr before any
+Python code can stop it, and listing the devices one more, marked E:
+
+    WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+    I0000 ... port.cc:153] oneDNN custom operations are on. ...      (once per TensorFlow library)
+    I0000 ... cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.
+    I0000 ... cpu_feature_guard.cc:227] This TensorFlow binary is optimized ... / To enable ...
+    E0000 ... cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: ... (303)
+
+They are written before absl's logging starts, so TF_CPP_MIN_LOG_LEVEL cannot hold them back.
+load_keras() imports Keras and lists the devices with file descriptor 2 sent to a temporary
+file, then passes on every line that is not one of these. A failing import, or a GPU that is
+present but unusable, is still said, in one readable line. Anyone who sets TF_CPP_MIN_LOG_LEVEL
+(0 shows everything) gets TensorFlow's log untouched.
+"""
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+START_UP_LINE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IW]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] .*"  # absl's information and warning lines
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.")
+CUDA_PROBE_LINE = re.compile(r"E\d{4} [\d:.]+\s+\d+ cuda_platform\.cc:\d+\] failed call to cuInit: (.*)")
+USER_CHOSE_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL" in os.environ
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later information and warnings too
+
+
+@contextmanager
+def stderr_captured():
+    """Send file descriptor 2 (C++ and Python alike) to a temporary file; yields a list that
+    receives its lines afterwards."""
+    lines = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines += capture.read().decode("utf-8", "replace").splitlines()
+
+
+def report(lines, tensorflow_gpus, gpu_present):
+    """Pass on what start-up said, less TensorFlow's start-up log; if the machine has a GPU that
+    TensorFlow could not use, say so with the reason the CUDA probe gave."""
+    probe_failures = [match.group(1) for line in lines if (match := CUDA_PROBE_LINE.fullmatch(line))]
+    for line in lines:
+        if not START_UP_LINE.fullmatch(line) and not CUDA_PROBE_LINE.fullmatch(line):
+            print(line, file=sys.stderr)
+    if tensorflow_gpus == [] and gpu_present:
+        reason = probe_failures[0] if probe_failures else "TF_CPP_MIN_LOG_LEVEL=0 shows why"
+        print(f"note: this machine has an NVIDIA GPU, but TensorFlow cannot use it ({reason}); "
+              "training runs on the CPU", file=sys.stderr)
+
+
+def has_nvidia_gpu():
+    return Path("/proc/driver/nvidia/version").exists() or any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+def load_keras():
+    """Import Keras and its backend, and list the devices, keeping TensorFlow's start-up log off
+    the terminal. A failed import exits with one line (code 1) after whatever else was said."""
+    if "keras" in sys.modules or USER_CHOSE_LOG_LEVEL:
+        import keras
+
+        return keras
+    tensorflow_gpus, failure = None, None
+    with stderr_captured() as lines:
+        try:
+            import keras
+
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                tensorflow_gpus = tf.config.list_physical_devices("GPU")  # the CUDA probe runs here, in the window
+        except ImportError as error:
+            failure = error
+    report(lines, tensorflow_gpus, has_nvidia_gpu())
+    if failure:
+        sys.exit(f"{Path(sys.argv[0]).name}: error: Keras could not load its backend "
+                 f"({os.environ.get('KERAS_BACKEND', 'tensorflow')}): {failure}. Reinstall with "
+                 "`pip install -r requirements.txt`; TF_CPP_MIN_LOG_LEVEL=0 shows TensorFlow's whole log")
+    return keras

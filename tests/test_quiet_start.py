@@ -1,0 +1,85 @@
+"""A run shows no TensorFlow C++ log line on a CPU-only machine; real problems still reach the user."""
+import re
+
+import pytest
+from conftest import REPO, run_script, write_imdb
+
+import imdb_cnn_lstm
+from common import startup
+
+TENSORFLOW_LOG = re.compile(r"^[IWEF]\d{4} |WARNING: All log messages before absl|cpu_feature_guard|"
+                            r"To enable the following instructions|cuInit|NodeDef", re.MULTILINE)
+
+
+def assert_no_tensorflow_log(stderr):
+    assert not TENSORFLOW_LOG.search(stderr), stderr
+
+
+def test_a_dry_run_says_nothing_of_tensorflow(tmp_path):
+    result = run_script(REPO / "reuters_lstm.py", "--dry-run", "--epochs", "1", "--out", tmp_path / "run")
+    assert result.returncode == 0, result.stderr
+    assert_no_tensorflow_log(result.stderr)
+    assert result.stderr.strip() == ""
+
+
+def test_predict_prints_only_its_answers(tmp_path):
+    home = tmp_path / "keras_home"
+    write_imdb(folder=home / "datasets")
+    assert imdb_cnn_lstm.main(["--dry-run", "--epochs", "1", "--out", str(tmp_path / "run")]) == 0
+    result = run_script(REPO / "imdb_cnn_lstm.py", "--predict", "a good film", "--model", tmp_path / "run" / "model.keras",
+                        env={"KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1"})  # the test's word index is not Keras's
+    assert result.returncode == 0, result.stderr
+    assert_no_tensorflow_log(result.stderr)
+    assert result.stderr == "" and len(result.stdout.splitlines()) == 1 and result.stdout.count("\t") == 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--epochs", "0"], "--epochs must be a positive integer"),
+    ([], "reuters.npz is not in the Keras cache and could not be downloaded"),  # offline, nothing cached
+])
+def test_errors_are_one_line_with_no_tensorflow_log(argv, message, tmp_path):
+    result = run_script(REPO / "reuters_lstm.py", *argv, "--out", tmp_path / "run",
+                        env={"KERAS_HOME": str(tmp_path / "empty_keras_home")})
+    assert result.returncode in (1, 2)
+    assert_no_tensorflow_log(result.stderr)
+    assert result.stderr.strip().splitlines() == [f"reuters_lstm.py: error: {result.stderr.split('error: ')[1].strip()}"]
+    assert message in result.stderr
+
+
+def test_a_tensorflow_that_cannot_load_is_still_reported(tmp_path):
+    broken = tmp_path / "broken" / "tensorflow"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('libcudart.so.12: cannot open shared object file')\n")
+    result = run_script(REPO / "reuters_lstm.py", "--dry-run", "--out", tmp_path / "run",
+                        env={"PYTHONPATH": str(tmp_path / "broken")})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("reuters_lstm.py: error: Keras could not load its backend (tensorflow)")
+    assert "libcudart.so.12: cannot open shared object file" in last and "pip install -r requirements.txt" in last
+
+
+def test_setting_the_log_level_yourself_shows_tensorflows_log(tmp_path):
+    result = run_script(REPO / "reuters_lstm.py", "--dry-run", "--epochs", "1", "--out", tmp_path / "run",
+                        env={"TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert result.returncode == 0 and TENSORFLOW_LOG.search(result.stderr)
+
+
+CUDA_PROBE = ("E0000 00:00:1795808573.181261   14079 cuda_platform.cc:52] failed call to cuInit: "
+              "INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)")
+START_UP = ["WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+            "I0000 00:00:1795808570.443232   14079 cudart_stub.cc:31] Could not find cuda drivers on your machine.",
+            "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
+            "appropriate compiler flags."]
+
+
+def test_start_up_lines_are_dropped_and_everything_else_passed_on(capsys):
+    startup.report([*START_UP, CUDA_PROBE, "a warning of our own", "E0000 00:00:1.5 1 other.cc:3] a real error"],
+                   tensorflow_gpus=[], gpu_present=False)
+    assert capsys.readouterr().err.splitlines() == ["a warning of our own", "E0000 00:00:1.5 1 other.cc:3] a real error"]
+
+
+def test_a_gpu_tensorflow_cannot_use_is_said_with_the_reason(capsys):
+    startup.report([*START_UP, CUDA_PROBE], tensorflow_gpus=[], gpu_present=True)
+    note = capsys.readouterr().err.strip()
+    assert note.startswith("note: this machine has an NVIDIA GPU, but TensorFlow cannot use it (INTERNAL: CUDA error")
+    assert note.endswith("training runs on the CPU") and "\n" not in note
