@@ -1,24 +1,25 @@
-"""Load Keras quietly (common/startup.py), then ready the backend once, before anything runs on
-it: CPU threads, determinism, seeds. Import this before `import keras`."""
+"""Load Keras quietly (common/startup.py) and ready its backend: import this before `import keras`.
+
+On import, TensorFlow on a CPU is set to run each op on one thread, before it runs anything:
+these models' matrices are small (100 x 400), so splitting an op over cores costs more than it
+gains, while independent ops still run side by side (bench/benchmark.py: the Reuters epoch about
+a third faster on 2 cores). Then prepare(seed) seeds every run.
+"""
 from common.startup import load_keras
 
 keras = load_keras()
+ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+if ON_TENSORFLOW:
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU") and tf.config.threading.get_intra_op_parallelism_threads() != 1:
+        tf.config.threading.set_intra_op_parallelism_threads(1)  # raises if TensorFlow already ran an op
 
 
 def prepare(seed):
-    """Seed Python, NumPy and the backend; on TensorFlow also make ops deterministic and,
-    on a CPU, run each op on one thread (see below)."""
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        if not tf.config.list_physical_devices("GPU") and tf.config.threading.get_intra_op_parallelism_threads() != 1:
-            # These models' matrices are small (100 x 400): splitting each op over cores costs
-            # more than it gains, while independent ops still run side by side. Measured by
-            # bench/benchmark.py: the Reuters epoch about a third faster on 2 cores.
-            try:
-                tf.config.threading.set_intra_op_parallelism_threads(1)
-            except RuntimeError:
-                pass  # TensorFlow is already running (a second run in one process): keep its threads
+    """Seed Python, NumPy and the backend; on TensorFlow also make ops deterministic."""
+    if ON_TENSORFLOW:
         # Without this, multi-threaded reductions may sum in a different order per run.
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)

@@ -37,29 +37,50 @@ class Outcome:
         return EXIT_CODES[self.status]
 
 
-@contextmanager
-def stop_on_signals(outcome):
-    """The first Ctrl-C or SIGTERM marks the outcome interrupted (the loop then stops at a safe
-    point); a second one raises KeyboardInterrupt, which is caught here: the run stops at once."""
+class SignalStops:
+    """Ctrl-C and SIGTERM from the start of training until the run is saved.
 
-    def on_signal(signum, frame):
-        if not outcome.completed:
-            raise KeyboardInterrupt
-        outcome.status = f"interrupted ({signal.Signals(signum).name})"
-        print(f"\n{signal.Signals(signum).name}: stopping after this step and saving the run "
-              "(Ctrl-C again stops at once)", file=sys.stderr, flush=True)
+    The first one marks the outcome interrupted: training stops at the next safe point (after
+    the current step) and the run is saved. A second one while training raises
+    KeyboardInterrupt, caught by `training()`: the run stops at once and is saved. One that comes
+    while the run is being saved is only acknowledged, so that what was learned is not lost
+    half-written; saving takes a second or two. `restore()` gives the signals back.
+    """
 
-    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    except KeyboardInterrupt:
-        if outcome.completed:
-            outcome.status = "interrupted (SIGINT)"
-    finally:
-        for signum, handler in previous.items():
+    def __init__(self, outcome):
+        self.outcome, self.in_training, self.previous = outcome, False, {}
+
+    def install(self):
+        self.previous = {signum: signal.signal(signum, self.on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore(self):
+        for signum, handler in self.previous.items():
             signal.signal(signum, handler)
-        if not outcome.completed and not outcome.stopped_in_epoch:
-            outcome.stopped_in_epoch = outcome.epochs_completed + 1
+        self.previous = {}
+
+    def on_signal(self, signum, frame):
+        name = signal.Signals(signum).name
+        if self.outcome.completed:
+            self.outcome.status = f"interrupted ({name})"
+            print(f"\n{name}: stopping after this step and saving the run (Ctrl-C again stops at once)",
+                  file=sys.stderr, flush=True)
+        elif self.in_training:
+            raise KeyboardInterrupt
+        else:
+            print(f"\n{name}: saving what was learned; one moment", file=sys.stderr, flush=True)
+
+    @contextmanager
+    def training(self):
+        self.in_training = True
+        try:
+            yield
+        except KeyboardInterrupt:
+            if self.outcome.completed:
+                self.outcome.status = "interrupted (SIGINT)"
+        finally:
+            self.in_training = False
+            if not self.outcome.completed and not self.outcome.stopped_in_epoch:
+                self.outcome.stopped_in_epoch = self.outcome.epochs_completed + 1
 
 
 def report_nan(outcome):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from common import compare, run_folder
 from common.errors import UsageError
-from common.outcome import Outcome, report_nan, stop_on_signals
+from common.outcome import Outcome, SignalStops, report_nan
 
 
 def plan_folder(script, out=None):
@@ -84,6 +84,7 @@ class Run:
         self.planned_folder = plan_folder(args.script, args.out)
         self.folder = None
         self.outcome = Outcome()
+        self.signal_stops = SignalStops(self.outcome)
         self.started = None
 
     def path(self, name):
@@ -100,11 +101,13 @@ class Run:
 
     @contextmanager
     def training(self):
-        """Make the run's folder, then train inside: Ctrl-C or SIGTERM ends training after the
-        current step (a second Ctrl-C at once) and what was learned is kept."""
+        """Make the run's folder, then train inside: from here until finish() has saved the run,
+        Ctrl-C or SIGTERM ends training after the current step (a second Ctrl-C at once) and what
+        was learned is kept (common/outcome.py: SignalStops)."""
         self.folder = claim_folder(self.planned_folder, fixed=bool(self.args.out))
         self.started = datetime.datetime.now().isoformat(timespec="seconds")
-        with stop_on_signals(self.outcome):
+        self.signal_stops.install()
+        with self.signal_stops.training():
             yield self
         report_nan(self.outcome)
 
@@ -152,6 +155,7 @@ class Run:
         comparison = compare.summary_against_previous(self.script, self.folder, metrics)
         if comparison:
             print(comparison)
+        self.signal_stops.restore()
         if self.args.show:
             import matplotlib.pyplot as plt
 

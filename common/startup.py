@@ -15,6 +15,7 @@ file, then passes on every line that is not one of these. A failing import, or a
 present but unusable, is still said, in one readable line. Anyone who sets TF_CPP_MIN_LOG_LEVEL
 (0 shows everything) gets TensorFlow's log untouched.
 """
+import importlib.util
 import os
 import re
 import sys
@@ -83,11 +84,13 @@ def load_keras():
                 import tensorflow as tf
 
                 tensorflow_gpus = tf.config.list_physical_devices("GPU")  # the CUDA probe runs here, in the window
+            elif importlib.util.find_spec("tensorflow"):
+                import tensorflow  # noqa: F401 (keras.utils.set_random_seed imports it on every backend)
         except ImportError as error:
             failure = error
     report(lines, tensorflow_gpus, has_nvidia_gpu())
     if failure:
-        sys.exit(f"{Path(sys.argv[0]).name}: error: Keras could not load its backend "
-                 f"({os.environ.get('KERAS_BACKEND', 'tensorflow')}): {failure}. Reinstall with "
+        sys.exit(f"{Path(sys.argv[0]).name}: error: Keras could not start "
+                 f"({os.environ.get('KERAS_BACKEND', 'tensorflow')} backend): {failure}. Reinstall with "
                  "`pip install -r requirements.txt`; TF_CPP_MIN_LOG_LEVEL=0 shows TensorFlow's whole log")
     return keras

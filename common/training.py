@@ -53,14 +53,10 @@ class Guard(keras.callbacks.Callback):
 
 
 def callbacks(run):
-    """The run's guard, and Keras's TensorBoard logger where it can write (it needs TensorFlow)."""
+    """The run's guard, and Keras's TensorBoard logger on TensorFlow (it writes through tf.summary;
+    on the other backends TensorFlow is not imported just for that)."""
     guard = [Guard(run.outcome)]
-    try:
-        import tensorboard  # noqa: F401
-        import tensorflow  # noqa: F401
-    except ImportError:
-        return guard
-    return guard + [keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))]
+    return guard + [keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))] if ON_TENSORFLOW else guard
 
 
 def batches(x, y=None, batch_size=32, shuffle=False):

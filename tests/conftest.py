@@ -7,6 +7,7 @@ stand-ins, so their sha256 cannot match Google's, and no test may touch the netw
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,17 @@ sys.path.insert(0, str(REPO))
 
 WORDS = ["the", "of", "said", "and", "a", "mln", "to", "dlrs", "it's", "don't", "good", "bad", "film", "great",
          "awful", "movie", "loved", "boring", "wonderful", "br"]
+
+
+@pytest.fixture(autouse=True)
+def own_signals_and_folder(tmp_path_factory, monkeypatch):
+    """Each test starts in an empty folder of its own, so that no test reads or writes the
+    checkout's runs/, and gets back the signal handlers it found (a Run installs its own)."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -97,5 +109,6 @@ def run_script(*args, timeout=240, env=None, **kwargs):
     inherited = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}  # set by
     # common/startup.py in this process; a user's shell would not have it
     env = {**inherited, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1", **NO_NETWORK, **(env or {})}
-    return subprocess.run([sys.executable, *map(str, args)], cwd=kwargs.pop("cwd", REPO), env=env,
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))  # for `python -c`
+    return subprocess.run([sys.executable, *map(str, args)], cwd=kwargs.pop("cwd", Path.cwd()), env=env,
                           capture_output=True, text=True, timeout=timeout, **kwargs)

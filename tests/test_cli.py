@@ -48,7 +48,7 @@ def test_help_lists_every_setting_with_its_value_and_comment():
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_help_answers_without_loading_tensorflow(script):
     probe = (f"import sys, runpy; sys.argv = ['{script}', '--help']\n"
-             f"try: runpy.run_path('{script}', run_name='__main__')\n"
+             f"try: runpy.run_path(r'{REPO / script}', run_name='__main__')\n"
              "except SystemExit as e: print('exit', e.code)\n"
              "print('heavy:', sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))")
     result = run_script("-c", probe)

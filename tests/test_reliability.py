@@ -74,25 +74,52 @@ def test_a_missing_model_file_is_one_line(tmp_path):
 
 # Faults: nothing already computed is lost.
 
-def start_training(tmp_path, *argv):
-    """Start a long dry run and wait until its third epoch has begun."""
-    out = tmp_path / "run"
-    process = subprocess.Popen(
-        [sys.executable, str(REPO / "reuters_lstm.py"), "--dry-run", "--epochs", "500", "--out", str(out), *argv],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1"})
-    for line in process.stdout:
-        if line.startswith("Epoch 3/"):
-            return process, out
-    raise AssertionError(f"training never started: {process.stderr.read()}")
+@pytest.fixture
+def long_run(tmp_path):
+    """start(*argv): a long dry run in a child process, once its third epoch has begun. The child's
+    output goes to files (a pipe nobody reads can stall it); it is killed if a test leaves it."""
+    children = []
+
+    def start(*argv, within=120):
+        out, log = tmp_path / "run", tmp_path / "stdout.txt"
+        with open(log, "w") as stdout, open(tmp_path / "stderr.txt", "w") as stderr:
+            child = subprocess.Popen(
+                [sys.executable, str(REPO / "reuters_lstm.py"), "--dry-run", "--epochs", "500", "--out", str(out), *argv],
+                stdout=stdout, stderr=stderr, text=True,
+                env={**os.environ, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1"})
+        children.append(child)
+        wait_for(lambda: "Epoch 3/" in log.read_text(), child, within, "training to reach epoch 3")
+        return child, out
+
+    yield start
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=30)
+
+
+def wait_for(condition, child, seconds, what):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if child.poll() is not None:
+            raise AssertionError(f"the child exited (code {child.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {seconds} s")
+        time.sleep(0.02)
+
+
+def finished(child, tmp_path, seconds=120):
+    """The child's exit code and stdout, stderr once it ends (killed, and the test failed, after `seconds`)."""
+    child.wait(timeout=seconds)
+    return child.returncode, (tmp_path / "stdout.txt").read_text(), (tmp_path / "stderr.txt").read_text()
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_stops_after_the_batch_and_saves_everything(tmp_path, signum, code):
-    process, out = start_training(tmp_path)
-    process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == code, stderr
+def test_a_signal_stops_after_the_batch_and_saves_everything(long_run, tmp_path, signum, code):
+    child, out = long_run()
+    child.send_signal(signum)
+    returncode, stdout, stderr = finished(child, tmp_path)
+    assert returncode == code, stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["status"] == f"interrupted ({signum.name})"
     assert metrics["epochs_completed"] >= 2 and "test_accuracy" not in metrics
@@ -103,14 +130,20 @@ def test_a_signal_stops_after_the_batch_and_saves_everything(tmp_path, signum, c
     assert "Traceback" not in stderr and str(out / "metrics.json") in stdout
 
 
-def test_a_second_ctrl_c_stops_at_once_and_still_saves(tmp_path):
-    process, out = start_training(tmp_path)
-    process.send_signal(signal.SIGINT)
-    time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130 and "Traceback" not in stderr
-    assert json.loads((out / "metrics.json").read_text())["status"] == "interrupted (SIGINT)"
+def test_a_second_ctrl_c_stops_at_once_and_still_saves(long_run, tmp_path):
+    child, out = long_run()
+    child.send_signal(signal.SIGINT)
+    # The second only after the first was taken (two signals sent together may arrive as one).
+    wait_for(lambda: "SIGINT: stopping after this step" in (tmp_path / "stderr.txt").read_text(), child, 30,
+             "answer to the first Ctrl-C")
+    child.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    returncode, _, stderr = finished(child, tmp_path)
+    assert time.monotonic() - sent < 15  # saving and exiting, not the other 497 epochs
+    assert returncode == 130 and "Traceback" not in stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted (SIGINT)" and metrics["epochs_completed"] >= 2
+    assert (out / "model.keras").exists()
 
 
 def test_a_nan_loss_stops_keras_training_and_says_which_epoch(tmp_path, capsys):
