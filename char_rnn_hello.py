@@ -13,7 +13,11 @@ import sys
 
 import numpy as np
 
-from common import cli, runs
+from common import cli, runs, seeds
+
+# Seed (the book sets it first)
+SEED = 0  # the same seed repeats the same run
+SEEDS = 1  # how many runs, with seeds SEED, SEED+1, ...: more than 1 shows how much results move with the seed
 
 # Data
 WORD = "hello"  # the network reads all but the last letter and answers each next one
@@ -26,7 +30,6 @@ HIDDEN_SIZE = 8  # size of the hidden state h_t
 # Training
 EPOCHS = 100  # one gradient step on the word per epoch
 LEARNING_RATE = 0.05  # Adam's step size
-SEED = 0  # the same seed repeats the same run
 
 # Generating
 TEMPERATURE = 0.0  # 0 always takes the likeliest letter; above 0 samples, more freely as it grows
@@ -108,6 +111,8 @@ def train_keras(model, x, y, config, run, report):
 
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
+    if config.seeds > 1:  # one run per seed, each in its own process, then their spread
+        return seeds.main(__file__, config, args)
     run = runs.Run(args, config)  # refuses an output folder it cannot write, before anything loads
     if config.impl == "keras":  # the NumPy path loads no framework: its weights are seeded from SEED
         from common import backend

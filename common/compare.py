@@ -3,17 +3,22 @@
     python -m common.compare                          # every run of the most recent script in runs/
     python -m common.compare runs/reuters_lstm        # every run of one script
     python -m common.compare RUN_FOLDER RUN_FOLDER    # just these runs
+    python -m common.compare GROUP_A GROUP_B          # two --seeds groups: a real difference, or noise?
 
 Prints one row per run and writes compare.png: test loss and test accuracy per epoch,
-one curve per run, labelled by the settings that differ. Reads only the run folders'
-metrics.json and history.csv; loads no TensorFlow.
+one curve per run, labelled by the settings that differ. A --seeds group is one row (its
+mean ± standard deviation over the seeds) and one band. Given two groups, it prints the
+difference of their mean test accuracies with a 95% confidence interval (Welch's t) and
+says whether that is within seed noise. Reads only the run folders' files; loads no TensorFlow.
 """
 import argparse
 import sys
 from pathlib import Path
 
 from common.errors import UsageError
-from common.run_folder import METRICS, RUNS_ROOT, is_run, read_run, runs_newest_first, write_atomically
+from common.run_folder import (METRICS, RUNS_ROOT, Group, is_group, is_run, read_group, read_run, runs_newest_first,
+                               write_atomically)
+from common.spread import welch_interval
 
 
 def run_folders(paths):
@@ -27,7 +32,7 @@ def run_folders(paths):
     for path in map(Path, paths):
         if not path.is_dir():
             raise UsageError(f"{path} is not a folder")
-        folders += [path] if is_run(path) else sorted(p for p in path.iterdir() if p.is_dir())
+        folders += [path] if is_run(path) or is_group(path) else sorted(p for p in path.iterdir() if p.is_dir())
     return folders
 
 
@@ -36,7 +41,7 @@ def collect(folders):
     records, notes = [], []
     for folder in folders:
         try:
-            records.append(read_run(folder))
+            records.append(read_group(folder) if is_group(folder) else read_run(folder))
         except ValueError as error:
             notes.append(f"skipped {folder}: not a complete run ({error})")
     scripts = sorted({record.metrics["script"] for record in records})
@@ -56,23 +61,35 @@ def label(record, names):
     return f"{record.name}: {differences}" if differences else record.name
 
 
-def test_curve(record, metric):
-    """The per-epoch test (validation) curve; the training curve where a script has no test set."""
-    return record.history.get(f"val_{metric}") or record.history.get(metric) or []
+def accuracy_cell(record):
+    if isinstance(record, Group):
+        accuracy = record.summary["test_accuracy"]
+        return f"{accuracy['mean']:.4f} ± {accuracy['std']:.4f} (n={accuracy['n']})"
+    return f"{record.metrics['test_accuracy']:.4f}" if "test_accuracy" in record.metrics else "-"
+
+
+def group_difference(groups):
+    """For two --seeds groups: the difference of their mean test accuracies, its 95% interval, a verdict."""
+    first, second = groups
+    accuracies = [[member.metrics["test_accuracy"] for member in group.members] for group in groups]
+    difference, (low, high), df = welch_interval(*accuracies)
+    verdict = "within seed noise" if low <= 0 <= high else "a real difference"
+    return (f"Test accuracy, {first.name} minus {second.name}: {difference:+.4f}, 95% interval "
+            f"[{low:+.4f}, {high:+.4f}] (Welch's t, {df:.1f} degrees of freedom): {verdict}.")
 
 
 def table(records, names):
     columns = ["run", "started", *names, "epochs", "best loss", "final loss", "accuracy", "s/epoch", "status"]
     rows = []
     for record in records:
-        losses, metrics = test_curve(record, "loss"), record.metrics
+        losses, metrics = record.curve("loss"), record.metrics
         seconds = metrics.get("seconds_per_epoch") or []
         rows.append([
             record.name, metrics.get("started", "?").replace("T", " ")[:16],
             *(str(metrics["settings"].get(name)) for name in names),
             str(metrics.get("epochs_completed", len(losses))),
             f"{min(losses):.4f}" if losses else "-", f"{losses[-1]:.4f}" if losses else "-",
-            f"{metrics['test_accuracy']:.4f}" if "test_accuracy" in metrics else "-",
+            accuracy_cell(record),
             f"{sum(seconds) / len(seconds):.1f}" if seconds else "-", metrics.get("status", "?"),
         ])
     widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
@@ -89,8 +106,12 @@ def figure(records, names):
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for record in records:
         for ax, metric in zip(axes, ("loss", "accuracy")):
-            curve = test_curve(record, metric)
-            ax.plot(range(1, len(curve) + 1), curve, marker=".", label=label(record, names))
+            curve = record.curve(metric)
+            epochs = range(1, len(curve) + 1)
+            line, = ax.plot(epochs, curve, marker=".", label=label(record, names))
+            if isinstance(record, Group):  # a band of one standard deviation over its seeds
+                band = record.band(metric)
+                ax.fill_between(epochs, curve - band, curve + band, color=line.get_color(), alpha=0.2)
     for ax, metric in zip(axes, ("loss", "accuracy")):
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"test {metric}")
@@ -146,6 +167,9 @@ def main(argv=None):
     records.sort(key=lambda record: record.metrics.get("started", ""))
     names = differing_settings(records)
     print(table(records, names))
+    groups = [record for record in records if isinstance(record, Group)]
+    if len(groups) == 2:
+        print("\n" + group_difference(groups))
     parents = {record.folder.parent for record in records}
     out = Path(args.out) if args.out else (parents.pop() if len(parents) == 1 else Path(".")) / "compare.png"
     fig = figure(records, names)

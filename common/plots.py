@@ -26,3 +26,36 @@ def history_figure(history, title, show=False):
     figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def seeds_figure(records, book, title):
+    """Test loss and accuracy per epoch of every seed (thin), their mean (bold) with a band of
+    one standard deviation, and the book's printed accuracies as labelled horizontal lines."""
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        curves = [record.curve(metric) for record in records]
+        epochs = min(len(curve) for curve in curves)
+        for number, curve in enumerate(curves):
+            ax.plot(range(1, len(curve) + 1), curve, c="grey", lw=0.7, alpha=0.6, label="each seed" if number == 0 else None)
+        if epochs:
+            stacked = np.array([curve[:epochs] for curve in curves])
+            mean, std = stacked.mean(axis=0), stacked.std(axis=0, ddof=1) if len(curves) > 1 else 0 * stacked[0]
+            x = range(1, epochs + 1)
+            ax.fill_between(x, mean - std, mean + std, color="red", alpha=0.15, label="mean ± 1 std")
+            ax.plot(x, mean, c="red", lw=2.2, label=f"mean of {len(curves)} seeds")
+        if metric == "accuracy":
+            for (label, value), style in zip(book.items(), ("--", ":", "-.")):
+                ax.axhline(value, c="black", ls=style, lw=1, label=f"{label}: {value:.4f}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"test {metric}")
+        ax.grid()
+        ax.legend(loc="upper right" if metric == "loss" else "lower right", fontsize="small")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure

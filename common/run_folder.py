@@ -13,10 +13,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from common.errors import UsageError
 
 RUNS_ROOT = Path("runs")
 METRICS, HISTORY, LOSS_FIGURE, MODEL, TENSORBOARD = "metrics.json", "history.csv", "loss.png", "model.keras", "tensorboard"
+GROUP, SEEDS_FIGURE = "group.json", "seeds.png"  # a --seeds group: its summary and figure; its runs in seed<K>/
 
 
 def write_atomically(path, write):
@@ -64,6 +67,10 @@ class Record:
     def name(self):
         return self.folder.name
 
+    def curve(self, metric):
+        """The per-epoch test (validation) curve; the training curve where a script has no test set."""
+        return self.history.get(f"val_{metric}") or self.history.get(metric) or []
+
 
 def read_run(folder):
     """A run folder's metrics and history; ValueError saying why if it is not a complete run."""
@@ -82,6 +89,59 @@ def read_run(folder):
 
 def is_run(folder):
     return (Path(folder) / METRICS).exists() or (Path(folder) / HISTORY).exists()
+
+
+@dataclass
+class Group:
+    """A --seeds group as read back: its folder, group.json, and the runs that finished. It reads
+    like one run (metrics, curve) whose numbers are the means over its seeds."""
+
+    folder: Path
+    summary: dict
+    members: list
+
+    @property
+    def name(self):
+        return self.folder.name
+
+    @property
+    def metrics(self):
+        seconds = [s for member in self.members for s in member.metrics.get("seconds_per_epoch", [])]
+        return {**self.summary, "test_accuracy": self.summary["test_accuracy"]["mean"],
+                "test_loss": self.summary["test_loss"]["mean"], "seconds_per_epoch": seconds,
+                "epochs_completed": min(member.metrics["epochs_completed"] for member in self.members)}
+
+    def curves(self, metric):
+        """Every member's curve, cut to the shortest, as rows of an array."""
+        curves = [member.curve(metric) for member in self.members]
+        return np.array([curve[:min(map(len, curves))] for curve in curves])
+
+    def curve(self, metric):
+        return list(self.curves(metric).mean(axis=0))
+
+    def band(self, metric):
+        """One standard deviation of the members' curves, epoch by epoch."""
+        curves = self.curves(metric)
+        return curves.std(axis=0, ddof=1) if len(curves) > 1 else np.zeros(curves.shape[1])
+
+
+def is_group(folder):
+    return (Path(folder) / GROUP).exists()
+
+
+def seed_folder(group_folder, seed):
+    return Path(group_folder) / f"seed{seed}"
+
+
+def read_group(folder):
+    """A group folder's summary and its finished runs; ValueError saying why if it cannot be read."""
+    folder = Path(folder)
+    try:
+        summary = json.loads((folder / GROUP).read_text(encoding="utf-8"))
+        members = [read_run(seed_folder(folder, seed)) for seed in summary["finished"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{type(error).__name__}: {error}") from None
+    return Group(folder, summary, members)
 
 
 def recorded_settings(folder, script):

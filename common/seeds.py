@@ -1,0 +1,103 @@
+"""--seeds N: the same settings trained N times, with seeds SEED, SEED+1, ..., and their spread.
+
+Each seed runs as its own process, exactly as `python SCRIPT.py --seed K` would (so any member
+can be rerun alone and give the same history), into runs/<script>/<time>-seeds/seed<K>/.
+The group folder then gets group.json (mean, std, min and max of the test accuracy and loss)
+and seeds.png. Ctrl-C or SIGTERM goes to the seed that is training, which stops and saves as
+any run does; the group keeps the seeds that finished and says how many.
+"""
+import datetime
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import run_folder
+from common.errors import UsageError
+from common.spread import spread
+
+
+def plan_group_folder(script, out):
+    folder = Path(out) if out else run_folder.RUNS_ROOT / script / (
+        datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S") + "-seeds")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UsageError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
+    return folder
+
+
+def member_command(script_path, config, args, seed, folder):
+    """The command line of one seed: every setting spelled out, so the run stands on its own."""
+    settings = {**vars(config), "seed": seed, "seeds": 1}
+    flags = [f"--{name.replace('_', '-')}={value}" for name, value in settings.items()]
+    return [sys.executable, str(script_path), *flags, "--out", str(folder), *(["--dry-run"] if args.dry_run else [])]
+
+
+def run_member(command):
+    """Run one seed in its own session, passing it the signals this process receives; its exit code."""
+    child = subprocess.Popen(command, start_new_session=True)  # a terminal's Ctrl-C reaches it once, from here
+    received = []
+
+    def forward(signum, frame):
+        received.append(signum)
+        child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait(), received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def summarize(members, book):
+    """group.json's numbers and the lines to print, from the finished members' metrics."""
+    accuracies = [member.metrics["test_accuracy"] for member in members]
+    losses = [member.metrics["test_loss"] for member in members]
+    summary = {"test_accuracy": spread(accuracies), "test_loss": spread(losses)}
+    a, l = summary["test_accuracy"], summary["test_loss"]
+    lines = [f"Test accuracy over {a['n']} seeds: {a['mean']:.4f} ± {a['std']:.4f} (min {a['min']:.4f}, max {a['max']:.4f})",
+             f"Test loss over {l['n']} seeds: {l['mean']:.4f} ± {l['std']:.4f} (min {l['min']:.4f}, max {l['max']:.4f})"]
+    for label, value in (book or {}).items():
+        where = "inside" if a["min"] <= value <= a["max"] else "below" if value < a["min"] else "above"
+        lines.append(f"{label}: {value:.4f}, {where} the seeds' range")
+    return summary, lines
+
+
+def main(script_path, config, args, book=None):
+    """Train the seeds one after another; summarize what finished; return the exit code."""
+    script = Path(script_path).stem
+    folder = plan_group_folder(script, args.out)
+    seeds = list(range(config.seed, config.seed + config.seeds))
+    finished, status, code, started = [], "completed", 0, time.perf_counter()
+    started_at = datetime.datetime.now().isoformat(timespec="seconds")
+    for number, seed in enumerate(seeds, start=1):
+        print(f"\n=== seed {seed} ({number} of {len(seeds)}) ===", flush=True)
+        code, received = run_member(member_command(script_path, config, args, seed, run_folder.seed_folder(folder, seed)))
+        if code == 0:
+            finished.append(seed)
+            continue
+        status = (f"interrupted ({signal.Signals(received[0]).name})" if received
+                  else f"seed {seed} ended with exit code {code}")
+        break
+    seconds = time.perf_counter() - started
+    members = [run_folder.read_run(run_folder.seed_folder(folder, seed)) for seed in finished]
+    took = f"{seconds / 60:.1f} minutes" if seconds >= 120 else f"{seconds:.0f} seconds"
+    print(f"\n{len(finished)} of {len(seeds)} seeds finished ({status}) in {took}.")
+    if not members:
+        return code
+    summary, lines = summarize(members, book)
+    settings = {name: value for name, value in vars(config).items() if name not in ("seed", "seeds")}
+    summary = {"script": script, "status": status, "seeds": seeds, "finished": finished, "seconds": round(seconds, 1),
+               "settings": settings, "synthetic_data": bool(args.dry_run), "book": book or {}, **summary,
+               "started": started_at}
+    from common import plots
+
+    figure = plots.seeds_figure(members, book or {}, f"{script}: {len(members)} seeds")
+    written = [run_folder.write_atomically(folder / run_folder.SEEDS_FIGURE,
+                                           lambda path: figure.savefig(path, format="png", dpi=110)),
+               run_folder.write_text(folder / run_folder.GROUP, json.dumps(summary, indent=2) + "\n")]
+    print(*lines, sep="\n")
+    print("Saved:", *(f"  {path}" for path in written), sep="\n")
+    return code
