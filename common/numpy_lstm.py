@@ -14,7 +14,7 @@ flows to W_xh, W_hh, b_h and back into h_{t-1}.
 """
 import numpy as np
 
-from common.numpy_rnn import Network, cross_entropy, init_weights, output_gradients
+from common.numpy_rnn import Network, init_weights, output_gradients
 
 NOTES_ORDER = "ifog"
 KERAS_ORDER = "ifgo"  # Keras stacks the same blocks as i, f, c (our g), o
@@ -33,10 +33,12 @@ class LSTM(Network):
             "b_h": (4 * hidden_size,), "W_hy": (output_size, hidden_size), "b_y": (output_size,),
         }, rng, dtype)
 
-    def forward(self, xs):
-        """Per step: gates (i, f, o, g), cell c_t and hidden h_t; and the output scores. h_0 = c_0 = 0."""
+    def forward(self, xs, h0=None, c0=None):
+        """Per step: gates (i, f, o, g), cell c_t and hidden h_t; and the output scores. The state
+        starts at h0, c0 (default 0)."""
         p = self.params
-        h = c = np.zeros(self.hidden_size, p["W_hh"].dtype)
+        zeros = np.zeros(self.hidden_size, p["W_hh"].dtype)
+        h, c = zeros if h0 is None else h0, zeros if c0 is None else c0
         steps = []
         for x in xs:
             H = p["W_xh"] @ x + p["W_hh"] @ h + p["b_h"]
@@ -48,22 +50,22 @@ class LSTM(Network):
         hs = np.array([step[-1] for step in steps])
         return steps, hs @ p["W_hy"].T + p["b_y"]
 
-    def loss_and_gradients(self, xs, targets):
-        """Backpropagation through time: the loss and d loss / d parameter for every parameter."""
+    def backward(self, xs, steps, d_scores, h0=None, c0=None):
+        """Backpropagation through time from d loss / d scores (T, output): d loss / d parameter
+        for every parameter, and d loss / d h_t and d loss / d c_t for every step t (T, hidden each)."""
         p = self.params
-        steps, scores = self.forward(xs)
-        loss, d_scores = cross_entropy(scores, targets)
         hs = np.array([step[-1] for step in steps])
         grads = output_gradients(p, hs, d_scores)
         zeros = np.zeros(self.hidden_size, hs.dtype)
-        dh_next, dc_next = zeros, zeros
+        dh_next, dc_next, dhs, dcs = zeros, zeros, np.zeros_like(hs), np.zeros_like(hs)
         for t in reversed(range(len(xs))):
             i, f, o, g, c, h = steps[t]
-            c_previous, h_previous = (steps[t - 1][4], steps[t - 1][5]) if t else (zeros, zeros)
-            dh = p["W_hy"].T @ d_scores[t] + dh_next
+            c_previous, h_previous = (steps[t - 1][4], steps[t - 1][5]) if t else (
+                zeros if c0 is None else c0, zeros if h0 is None else h0)
+            dh = dhs[t] = p["W_hy"].T @ d_scores[t] + dh_next
             tanh_c = np.tanh(c)
             do = dh * tanh_c
-            dc = dh * o * (1 - tanh_c ** 2) + dc_next
+            dc = dcs[t] = dh * o * (1 - tanh_c ** 2) + dc_next
             di, df, dg = dc * g, dc * c_previous, dc * i
             # Each gate's local gradient (sigmoid for i, f, o; tanh for g), merged into dH_t.
             dH = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)])
@@ -71,7 +73,7 @@ class LSTM(Network):
             grads["W_hh"] += np.outer(dH, h_previous)
             grads["b_h"] += dH
             dh_next, dc_next = p["W_hh"].T @ dH, dc * f
-        return loss, grads
+        return grads, dhs, dcs
 
     def keras_weights(self):
         """[LSTM weights], [Dense weights] for Keras: blocks reordered i,f,o,g -> i,f,c,o, matrices transposed."""

@@ -41,7 +41,14 @@ def init_weights(shapes, rng, dtype):
 
 
 class Network:
-    """What the notes' RNN and LSTM share around their equations: Keras's predict and save."""
+    """What the notes' RNN and LSTM share around their equations: the loss and its gradients,
+    Keras's predict and save."""
+
+    def loss_and_gradients(self, xs, targets):
+        """Backpropagation through time: the loss and d loss / d parameter for every parameter."""
+        states, scores = self.forward(xs)
+        loss, d_scores = cross_entropy(scores, targets)
+        return loss, self.backward(xs, states, d_scores)[0]
 
     def probabilities(self, xs):
         """Per step, the softmax of the output scores for one sequence xs (T, input)."""
@@ -64,10 +71,11 @@ class RNN(Network):
             "W_hy": (output_size, hidden_size), "b_y": (output_size,),
         }, rng, dtype)
 
-    def forward(self, xs):
-        """Hidden states (T, hidden) and output scores (T, output) for inputs xs (T, input); h_0 = 0."""
+    def forward(self, xs, h0=None):
+        """Hidden states (T, hidden) and output scores (T, output) for inputs xs (T, input),
+        from the state h0 (default 0)."""
         p = self.params
-        h = np.zeros(self.hidden_size, p["W_hh"].dtype)
+        h = np.zeros(self.hidden_size, p["W_hh"].dtype) if h0 is None else h0
         hs = []
         for x in xs:
             h = np.tanh(p["W_xh"] @ x + p["W_hh"] @ h + p["b_h"])
@@ -75,22 +83,21 @@ class RNN(Network):
         hs = np.array(hs)
         return hs, hs @ p["W_hy"].T + p["b_y"]
 
-    def loss_and_gradients(self, xs, targets):
-        """Backpropagation through time: the loss and d loss / d parameter for every parameter."""
+    def backward(self, xs, hs, d_scores, h0=None):
+        """Backpropagation through time from d loss / d scores (T, output): d loss / d parameter
+        for every parameter, and d loss / d h_t for every step t (T, hidden)."""
         p = self.params
-        hs, scores = self.forward(xs)
-        loss, d_scores = cross_entropy(scores, targets)
         grads = output_gradients(p, hs, d_scores)
-        h_previous = np.vstack([np.zeros_like(hs[:1]), hs[:-1]])
-        dh_next = np.zeros_like(hs[0])
+        h_previous = np.vstack([np.zeros_like(hs[:1]) if h0 is None else h0[None], hs[:-1]])
+        dh_next, dhs = np.zeros_like(hs[0]), np.zeros_like(hs)
         for t in reversed(range(len(xs))):
-            dh = p["W_hy"].T @ d_scores[t] + dh_next  # from this step's output and from step t+1
+            dh = dhs[t] = p["W_hy"].T @ d_scores[t] + dh_next  # from this step's output and from step t+1
             d_raw = (1 - hs[t] ** 2) * dh  # through tanh
             grads["b_h"] += d_raw
             grads["W_xh"] += np.outer(d_raw, xs[t])
             grads["W_hh"] += np.outer(d_raw, h_previous[t])
             dh_next = p["W_hh"].T @ d_raw  # the gradient that flows into h_{t-1}
-        return loss, grads
+        return grads, dhs
 
     def keras_weights(self):
         """[SimpleRNN weights], [Dense weights]: Keras stores x @ kernel, so its matrices are ours transposed."""

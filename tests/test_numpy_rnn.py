@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from common.numpy_lstm import LSTM
-from common.numpy_rnn import RNN
+from common.numpy_rnn import RNN, cross_entropy
 
 CELLS = {"rnn": (RNN, keras.layers.SimpleRNN), "lstm": (LSTM, keras.layers.LSTM)}
 INPUT, HIDDEN, OUTPUT, STEPS = 4, 5, 4, 6
@@ -123,3 +123,36 @@ def test_loss_at_initialisation_is_ln_4(cell):
     xs = np.eye(4)[[0, 1, 2, 2]]  # h, e, l, l
     loss, _ = net.loss_and_gradients(xs, np.array([1, 2, 2, 3]))
     assert loss == pytest.approx(math.log(4), abs=0.15)
+
+
+def last_step_loss(net, xs, target, **initial_state):
+    _, scores = net.forward(xs, **initial_state)
+    return cross_entropy(scores[-1:], np.array([target]))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_per_step_state_gradients_match_finite_differences_from_a_carried_state(cell):
+    """backward's d loss / d h_t (and d c_t) for a loss at the last step only, against finite
+    differences of the same loss run on from step t's state, passed in as the initial state."""
+    net, (xs, targets) = model(cell), sequence()
+    states, scores = net.forward(xs)
+    loss, d_last = last_step_loss(net, xs, targets[-1])
+    d_scores = np.zeros_like(scores)
+    d_scores[-1] = d_last[0]
+    _, dhs, *dcs = net.backward(xs, states, d_scores)
+    step = 1e-6
+    for t in range(STEPS - 1):
+        h_t = states[t] if cell == "rnn" else states[t][5]
+
+        def loss_from(h, c=None):
+            initial = {"h0": h} if cell == "rnn" else {"h0": h, "c0": c}
+            return last_step_loss(net, xs[t + 1:], targets[-1], **initial)[0]
+
+        def numeric(function, point):
+            return np.array([(function(point + step * e) - function(point - step * e)) / (2 * step)
+                             for e in np.eye(HIDDEN)])
+
+        c_t, o_t = (None, None) if cell == "rnn" else (states[t][4], states[t][2])
+        np.testing.assert_allclose(dhs[t], numeric(lambda h: loss_from(h, c_t), h_t), atol=1e-8)
+        if cell == "lstm":  # the total derivative: c_t reaches the loss through h_t = o_t tanh(c_t) too
+            np.testing.assert_allclose(dcs[0][t], numeric(lambda c: loss_from(o_t * np.tanh(c), c), c_t), atol=1e-8)
