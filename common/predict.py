@@ -13,6 +13,7 @@ from common import data, run_folder
 from common.errors import ScriptError, UsageError
 
 PREVIEW_LENGTH = 70
+WITH_SEEDS = "--predict answers with one trained model; it does not go with --seeds"
 
 
 def options(answer):
@@ -25,7 +26,8 @@ def options(answer):
 
 
 def wanted(args):
-    return args.predict is not None or args.predict_file is not None
+    """Whether the command line asks for a prediction (scripts without the flags never do)."""
+    return getattr(args, "predict", None) is not None or getattr(args, "predict_file", None) is not None
 
 
 def read_texts(args):
@@ -95,6 +97,8 @@ def print_answers(model, vocabulary, texts, maxlen, answer):
 
 def main(args, config, dataset, answer):
     """The whole --predict path of a script whose data are keras.datasets.<dataset>; exit code 0."""
+    if getattr(config, "seeds", 1) > 1:
+        raise UsageError(WITH_SEEDS)
     texts = read_texts(args)  # bad text fails before any model is loaded
     model = trained_model(args.model, args.script, config)
     print_answers(model, data.vocabulary(dataset, config.num_words), texts, config.maxlen, answer)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import run_folder
+from common import predict, run_folder
 from common.errors import UsageError
 from common.spread import spread
 
@@ -67,6 +67,8 @@ def summarize(members, book):
 
 def main(script_path, config, args, book=None):
     """Train the seeds one after another; summarize what finished; return the exit code."""
+    if predict.wanted(args):
+        raise UsageError(predict.WITH_SEEDS)
     script = Path(script_path).stem
     folder = plan_group_folder(script, args.out)
     seeds = list(range(config.seed, config.seed + config.seeds))

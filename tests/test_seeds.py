@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import REPO, run_script
 
-from common import compare, run_folder
+from common import cli, compare, run_folder
 from common.spread import spread, t_quantile, welch_interval
 
 DRY = ["--dry-run", "--epochs", "2", "--embedding-dim", "8", "--lstm-units", "8"]
@@ -124,3 +124,10 @@ def test_an_interrupted_group_keeps_its_finished_seeds(tmp_path):
     assert summary["finished"] == [0] and summary["status"] == "interrupted (SIGINT)"
     assert json.loads((folder / "seed1" / "metrics.json").read_text())["status"] == "interrupted (SIGINT)"
     assert not (folder / "seed2").exists()
+
+
+@pytest.mark.parametrize("script", ["reuters_lstm", "imdb_cnn_lstm"])
+def test_seeds_and_predict_do_not_go_together(script):
+    module = __import__(script)
+    with pytest.raises(cli.UsageError, match="--predict answers with one trained model; it does not go with --seeds"):
+        module.main(["--predict", "good", "--seeds", "2"])
