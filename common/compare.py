@@ -118,7 +118,7 @@ def figure(records, names):
         ax.grid()
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0].legend(fontsize="small")
-    fig.suptitle(f"{records[0].metrics['script']}: {len(records)} runs")
+    fig.suptitle(f"{records[0].metrics['script']}: {len(records)} compared")
     fig.tight_layout()
     return fig
 

@@ -54,7 +54,7 @@ def seeds_figure(records, book, title):
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"test {metric}")
         ax.grid()
-        ax.legend(loc="upper right" if metric == "loss" else "lower right", fontsize="small")
+        ax.legend(loc="best", fontsize="small")
         ax.xaxis.get_major_locator().set_params(integer=True)
     figure.suptitle(title)
     figure.tight_layout()
