@@ -27,6 +27,16 @@ WORDS = ["the", "of", "said", "and", "a", "mln", "to", "dlrs", "it's", "don't", 
          "awful", "movie", "loved", "boring", "wonderful", "br"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def away_from_the_checkout(tmp_path_factory):
+    """The whole session, module fixtures included, runs in an empty folder: no test reads or
+    writes the checkout's runs/ (RUNS_ROOT is relative to the working folder)."""
+    checkout = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("session_cwd"))
+    yield
+    os.chdir(checkout)
+
+
 @pytest.fixture(autouse=True)
 def own_signals_and_folder(tmp_path_factory, monkeypatch):
     """Each test starts in an empty folder of its own, so that no test reads or writes the

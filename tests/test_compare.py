@@ -68,7 +68,7 @@ def test_each_run_ends_by_comparing_itself_with_the_previous_one(runs_folder, tm
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("Compared with the previous run (run3)"))
     assert "test accuracy" in line and ("better" in line or "worse" in line or "the same" in line)
-    assert "Settings changed: epochs 3 -> 2, seed 0 -> 3." in out
+    assert "Settings changed: seed 0 -> 3, epochs 3 -> 2." in out
 
 
 def test_no_runs_yet_is_one_line(tmp_path, monkeypatch, capsys):

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import keras
@@ -224,3 +225,8 @@ def test_rerun_refuses_a_run_of_another_script(tmp_path):
     (tmp_path / "metrics.json").write_text(json.dumps({"script": "imdb_cnn_lstm", "settings": {}}))
     with pytest.raises(cli.UsageError, match="is a run of imdb_cnn_lstm, not of reuters_lstm"):
         cli.parse(reuters_lstm.SETTINGS, ["--rerun", str(tmp_path)])
+
+
+def test_tests_run_away_from_the_checkouts_runs():
+    assert REPO not in [Path.cwd(), *Path.cwd().parents]
+    assert runs.plan_folder("reuters_lstm").resolve().is_relative_to(Path.cwd().resolve())
