@@ -9,7 +9,6 @@ mirror) is refused unless USE_CACHED_DATA_AS_IS=1 says to use it as it is.
 import json
 import os
 import pickle
-import re
 import zipfile
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
