@@ -5,7 +5,7 @@ these models' matrices are small (100 x 400), so splitting an op over cores cost
 gains, while independent ops still run side by side (bench/benchmark.py: the Reuters epoch about
 a third faster on 2 cores). Then prepare(seed) seeds every run.
 """
-from common.startup import load_keras
+from common.startup import load_keras, tensorflow_log_held_back
 
 keras = load_keras()
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
@@ -22,4 +22,5 @@ def prepare(seed):
     if ON_TENSORFLOW:
         # Without this, multi-threaded reductions may sum in a different order per run.
         tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(seed)
+    with tensorflow_log_held_back():  # on JAX and PyTorch, this seeds (and so imports) an installed TensorFlow too
+        keras.utils.set_random_seed(seed)

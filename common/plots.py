@@ -28,26 +28,21 @@ def history_figure(history, title, show=False):
     return figure
 
 
-def seeds_figure(records, book, title):
-    """Test loss and accuracy per epoch of every seed (thin), their mean (bold) with a band of
-    one standard deviation, and the book's printed accuracies as labelled horizontal lines."""
-    import numpy as np
-
+def seeds_figure(group, book):
+    """Test loss and accuracy per epoch of every seed of a group (thin), their mean (bold) with a
+    band of one standard deviation, and the book's printed accuracies as labelled horizontal lines."""
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, metric in zip(axes, ("loss", "accuracy")):
-        curves = [record.curve(metric) for record in records]
-        epochs = min(len(curve) for curve in curves)
-        for number, curve in enumerate(curves):
+        for number, member in enumerate(group.members):
+            curve = member.curve(metric)
             ax.plot(range(1, len(curve) + 1), curve, c="grey", lw=0.7, alpha=0.6, label="each seed" if number == 0 else None)
-        if epochs:
-            stacked = np.array([curve[:epochs] for curve in curves])
-            mean, std = stacked.mean(axis=0), stacked.std(axis=0, ddof=1) if len(curves) > 1 else 0 * stacked[0]
-            x = range(1, epochs + 1)
-            ax.fill_between(x, mean - std, mean + std, color="red", alpha=0.15, label="mean ± 1 std")
-            ax.plot(x, mean, c="red", lw=2.2, label=f"mean of {len(curves)} seeds")
+        mean, band = group.curve(metric), group.band(metric)
+        epochs = range(1, len(mean) + 1)
+        ax.fill_between(epochs, mean - band, mean + band, color="red", alpha=0.15, label="mean ± 1 std")
+        ax.plot(epochs, mean, c="red", lw=2.2, label=f"mean of {len(group.members)} seeds")
         if metric == "accuracy":
             for (label, value), style in zip(book.items(), ("--", ":", "-.")):
                 ax.axhline(value, c="black", ls=style, lw=1, label=f"{label}: {value:.4f}")
@@ -56,6 +51,6 @@ def seeds_figure(records, book, title):
         ax.grid()
         ax.legend(loc="best", fontsize="small")
         ax.xaxis.get_major_locator().set_params(integer=True)
-    figure.suptitle(title)
+    figure.suptitle(f"{group.summary['script']}: {len(group.members)} seeds")
     figure.tight_layout()
     return figure

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from common import data, run_folder
+from common.cli import flag_name
 from common.errors import ScriptError, UsageError
 
 PREVIEW_LENGTH = 70
@@ -71,7 +72,7 @@ def trained_model(path, script, config):
     trained = {"num_words": model.layers[0].input_dim, "maxlen": model.input_shape[1]}  # Embedding first
     wanted_now = {"num_words": config.num_words, "maxlen": config.maxlen}
     if trained != wanted_now:
-        flags = " ".join(f"--{name.replace('_', '-')} {value}" for name, value in trained.items())
+        flags = " ".join(f"{flag_name(name)} {value}" for name, value in trained.items())
         raise ScriptError(f"{path} was trained with {trained}, not {wanted_now}; pass {flags}")
     return model
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from common import predict, run_folder
+from common.cli import flag_name
 from common.errors import UsageError
 from common.spread import spread
 
@@ -30,7 +31,7 @@ def plan_group_folder(script, out):
 def member_command(script_path, config, args, seed, folder):
     """The command line of one seed: every setting spelled out, so the run stands on its own."""
     settings = {**vars(config), "seed": seed, "seeds": 1}
-    flags = [f"--{name.replace('_', '-')}={value}" for name, value in settings.items()]
+    flags = [f"{flag_name(name)}={value}" for name, value in settings.items()]
     return [sys.executable, str(script_path), *flags, "--out", str(folder), *(["--dry-run"] if args.dry_run else [])]
 
 
@@ -96,7 +97,7 @@ def main(script_path, config, args, book=None):
                "started": started_at}
     from common import plots
 
-    figure = plots.seeds_figure(members, book or {}, f"{script}: {len(members)} seeds")
+    figure = plots.seeds_figure(run_folder.Group(folder, summary, members), book or {})
     written = [run_folder.write_atomically(folder / run_folder.SEEDS_FIGURE,
                                            lambda path: figure.savefig(path, format="png", dpi=110)),
                run_folder.write_text(folder / run_folder.GROUP, json.dumps(summary, indent=2) + "\n")]

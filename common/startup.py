@@ -15,7 +15,6 @@ file, then passes on every line that is not one of these. A failing import, or a
 present but unusable, is still said, in one readable line. Anyone who sets TF_CPP_MIN_LOG_LEVEL
 (0 shows everything) gets TensorFlow's log untouched.
 """
-import importlib.util
 import os
 import re
 import sys
@@ -64,6 +63,18 @@ def report(lines, tensorflow_gpus, gpu_present):
               "training runs on the CPU", file=sys.stderr)
 
 
+@contextmanager
+def tensorflow_log_held_back():
+    """For code that may import TensorFlow later, on another backend (keras.utils.set_random_seed
+    does, to seed it too): its start-up log is held back as in load_keras()."""
+    if "tensorflow" in sys.modules or USER_CHOSE_LOG_LEVEL:
+        yield
+        return
+    with stderr_captured() as lines:
+        yield
+    report(lines, tensorflow_gpus=None, gpu_present=False)
+
+
 def has_nvidia_gpu():
     return Path("/proc/driver/nvidia/version").exists() or any(Path("/dev").glob("nvidia[0-9]*"))
 
@@ -84,8 +95,6 @@ def load_keras():
                 import tensorflow as tf
 
                 tensorflow_gpus = tf.config.list_physical_devices("GPU")  # the CUDA probe runs here, in the window
-            elif importlib.util.find_spec("tensorflow"):
-                import tensorflow  # noqa: F401 (keras.utils.set_random_seed imports it on every backend)
         except ImportError as error:
             failure = error
     report(lines, tensorflow_gpus, has_nvidia_gpu())
