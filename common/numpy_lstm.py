@@ -14,7 +14,7 @@ flows to W_xh, W_hh, b_h and back into h_{t-1}.
 """
 import numpy as np
 
-from common.numpy_rnn import Network, init_weights, output_gradients
+from common.numpy_rnn import Network, init_weights, output_gradients, summed, summed_outer
 
 NOTES_ORDER = "ifog"
 KERAS_ORDER = "ifgo"  # Keras stacks the same blocks as i, f, c (our g), o
@@ -37,12 +37,12 @@ class LSTM(Network):
         """Per step: gates (i, f, o, g), cell c_t and hidden h_t; and the output scores. The state
         starts at h0, c0 (default 0)."""
         p = self.params
-        zeros = np.zeros(self.hidden_size, p["W_hh"].dtype)
+        zeros = np.zeros(xs.shape[1:-1] + (self.hidden_size,), p["W_hh"].dtype)
         h, c = zeros if h0 is None else h0, zeros if c0 is None else c0
         steps = []
         for x in xs:
-            H = p["W_xh"] @ x + p["W_hh"] @ h + p["b_h"]
-            i, f, o, g = np.split(H, 4)
+            H = x @ p["W_xh"].T + h @ p["W_hh"].T + p["b_h"]
+            i, f, o, g = np.split(H, 4, axis=-1)
             i, f, o, g = sigmoid(i), sigmoid(f), sigmoid(o), np.tanh(g)
             c = f * c + i * g
             h = o * np.tanh(c)
@@ -56,23 +56,23 @@ class LSTM(Network):
         p = self.params
         hs = np.array([step[-1] for step in steps])
         grads = output_gradients(p, hs, d_scores)
-        zeros = np.zeros(self.hidden_size, hs.dtype)
+        zeros = np.zeros_like(hs[0])
         dh_next, dc_next, dhs, dcs = zeros, zeros, np.zeros_like(hs), np.zeros_like(hs)
         for t in reversed(range(len(xs))):
             i, f, o, g, c, h = steps[t]
             c_previous, h_previous = (steps[t - 1][4], steps[t - 1][5]) if t else (
                 zeros if c0 is None else c0, zeros if h0 is None else h0)
-            dh = dhs[t] = p["W_hy"].T @ d_scores[t] + dh_next
+            dh = dhs[t] = d_scores[t] @ p["W_hy"] + dh_next
             tanh_c = np.tanh(c)
             do = dh * tanh_c
             dc = dcs[t] = dh * o * (1 - tanh_c ** 2) + dc_next
             di, df, dg = dc * g, dc * c_previous, dc * i
             # Each gate's local gradient (sigmoid for i, f, o; tanh for g), merged into dH_t.
-            dH = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)])
-            grads["W_xh"] += np.outer(dH, xs[t])
-            grads["W_hh"] += np.outer(dH, h_previous)
-            grads["b_h"] += dH
-            dh_next, dc_next = p["W_hh"].T @ dH, dc * f
+            dH = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)], axis=-1)
+            grads["W_xh"] += summed_outer(dH, xs[t])
+            grads["W_hh"] += summed_outer(dH, h_previous)
+            grads["b_h"] += summed(dH)
+            dh_next, dc_next = dH @ p["W_hh"], dc * f
         return grads, dhs, dcs
 
     def keras_weights(self):

@@ -4,7 +4,9 @@
     y_t = W_hy h_t + b_y                          scores; softmax turns them into probabilities
     loss = mean over t of -log softmax(y_t)[target_t]
 
-Vectors are columns, as in the notes: W_xh has shape (hidden, input). One sequence at a time.
+Vectors are columns, as in the notes: W_xh has shape (hidden, input). The code writes
+W x as x @ W.T, which is the same product for one sequence (xs: T, input) and lets a batch of
+sequences side by side (xs: T, batch, input) go through the same lines.
 """
 import math
 import time
@@ -18,19 +20,30 @@ def softmax(scores):
 
 
 def cross_entropy(scores, targets):
-    """Mean softmax cross-entropy over the time steps, and its gradient with respect to the scores."""
-    steps = np.arange(len(targets))
+    """Mean softmax cross-entropy over the time steps (and sequences), and its gradient with
+    respect to the scores. targets holds class indices, shaped like scores without its last axis."""
+    targets = np.asarray(targets)[..., None]
     probabilities = softmax(scores)
-    loss = -np.log(probabilities[steps, targets]).mean()
+    loss = -np.log(np.take_along_axis(probabilities, targets, axis=-1)).mean()
     d_scores = probabilities
-    d_scores[steps, targets] -= 1
-    return loss, d_scores / len(targets)
+    np.put_along_axis(d_scores, targets, np.take_along_axis(d_scores, targets, axis=-1) - 1, axis=-1)
+    return loss, d_scores / targets.size
+
+
+def summed_outer(a, b):
+    """The sum over steps (and sequences) of the outer products a_t b_t^T: a weight's gradient."""
+    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
+
+
+def summed(a):
+    """The sum over steps (and sequences) of the vectors a_t: a bias's gradient."""
+    return a.reshape(-1, a.shape[-1]).sum(axis=0)
 
 
 def output_gradients(params, hs, d_scores):
     """Zeroed gradients for every parameter, with the output layer's (W_hy, b_y) filled in."""
     grads = {name: np.zeros_like(value) for name, value in params.items()}
-    grads["W_hy"], grads["b_y"] = d_scores.T @ hs, d_scores.sum(axis=0)
+    grads["W_hy"], grads["b_y"] = summed_outer(d_scores, hs), summed(d_scores)
     return grads
 
 
@@ -73,12 +86,12 @@ class RNN(Network):
 
     def forward(self, xs, h0=None):
         """Hidden states (T, hidden) and output scores (T, output) for inputs xs (T, input),
-        from the state h0 (default 0)."""
+        from the state h0 (default 0); with a batch axis after T when xs has one."""
         p = self.params
-        h = np.zeros(self.hidden_size, p["W_hh"].dtype) if h0 is None else h0
+        h = np.zeros(xs.shape[1:-1] + (self.hidden_size,), p["W_hh"].dtype) if h0 is None else h0
         hs = []
         for x in xs:
-            h = np.tanh(p["W_xh"] @ x + p["W_hh"] @ h + p["b_h"])
+            h = np.tanh(x @ p["W_xh"].T + h @ p["W_hh"].T + p["b_h"])
             hs.append(h)
         hs = np.array(hs)
         return hs, hs @ p["W_hy"].T + p["b_y"]
@@ -88,15 +101,15 @@ class RNN(Network):
         for every parameter, and d loss / d h_t for every step t (T, hidden)."""
         p = self.params
         grads = output_gradients(p, hs, d_scores)
-        h_previous = np.vstack([np.zeros_like(hs[:1]) if h0 is None else h0[None], hs[:-1]])
+        h_previous = np.concatenate([np.zeros_like(hs[:1]) if h0 is None else h0[None], hs[:-1]])
         dh_next, dhs = np.zeros_like(hs[0]), np.zeros_like(hs)
         for t in reversed(range(len(xs))):
-            dh = dhs[t] = p["W_hy"].T @ d_scores[t] + dh_next  # from this step's output and from step t+1
+            dh = dhs[t] = d_scores[t] @ p["W_hy"] + dh_next  # from this step's output and from step t+1
             d_raw = (1 - hs[t] ** 2) * dh  # through tanh
-            grads["b_h"] += d_raw
-            grads["W_xh"] += np.outer(d_raw, xs[t])
-            grads["W_hh"] += np.outer(d_raw, h_previous[t])
-            dh_next = p["W_hh"].T @ d_raw  # the gradient that flows into h_{t-1}
+            grads["b_h"] += summed(d_raw)
+            grads["W_xh"] += summed_outer(d_raw, xs[t])
+            grads["W_hh"] += summed_outer(d_raw, h_previous[t])
+            dh_next = d_raw @ p["W_hh"]  # W_hh^T d_raw: the gradient that flows into h_{t-1}
         return grads, dhs
 
     def keras_weights(self):

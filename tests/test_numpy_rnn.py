@@ -156,3 +156,19 @@ def test_per_step_state_gradients_match_finite_differences_from_a_carried_state(
         np.testing.assert_allclose(dhs[t], numeric(lambda h: loss_from(h, c_t), h_t), atol=1e-8)
         if cell == "lstm":  # the total derivative: c_t reaches the loss through h_t = o_t tanh(c_t) too
             np.testing.assert_allclose(dcs[0][t], numeric(lambda c: loss_from(o_t * np.tanh(c), c), c_t), atol=1e-8)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_batch_side_by_side_equals_its_sequences_one_at_a_time(cell):
+    """xs (T, batch, input): the same states and scores as each sequence alone, and gradients
+    that are the mean of the single sequences' gradients (the loss is the mean over all steps)."""
+    net = model(cell)
+    pairs = [sequence(seed=seed) for seed in range(3)]
+    batch_xs, batch_targets = np.stack([xs for xs, _ in pairs], axis=1), np.stack([t for _, t in pairs], axis=1)
+    batch_loss, batch_grads = net.loss_and_gradients(batch_xs, batch_targets)
+    singles = [net.loss_and_gradients(xs, targets) for xs, targets in pairs]
+    assert batch_loss == pytest.approx(np.mean([loss for loss, _ in singles]), rel=1e-12)
+    for name in net.params:
+        np.testing.assert_allclose(batch_grads[name], np.mean([grads[name] for _, grads in singles], axis=0),
+                                   rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(net.forward(batch_xs)[1][:, 1], net.forward(pairs[1][0])[1], rtol=1e-12)
