@@ -1,5 +1,6 @@
 """The book's figure: train and test loss per epoch, with accuracy beside it."""
 import matplotlib
+import numpy as np
 
 
 def history_figure(history, title, show=False):
@@ -52,5 +53,44 @@ def seeds_figure(group, book):
         ax.legend(loc="best", fontsize="small")
         ax.xaxis.get_major_locator().set_params(integer=True)
     figure.suptitle(f"{group.summary['script']}: {len(group.members)} seeds")
+    figure.tight_layout()
+    return figure
+
+
+def vanishing_figure(cells, scales, accuracies, chance, title, show=False):
+    """vanishing_gradient.py's three panels: the gradient's norm against the distance from the
+    loss, for the RNN and LSTM as initialised (a) and for the RNN with its recurrent weights
+    scaled (b); and each cell's accuracy against the distance it must carry a letter (c)."""
+    if not show:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (cells_axes, scales_axes, learning_axes) = plt.subplots(1, 3, figsize=(16, 4.8))
+    for (name, curve), colour in zip(cells.items(), ("tab:blue", "tab:red", "lightcoral")):
+        cells_axes.semilogy(curve, c=colour, label=name)
+    scale_colours = [plt.cm.viridis(x) for x in np.linspace(0, 0.8, len(scales) - 1)]
+    for (name, curve), colour in zip(scales.items(), scale_colours + scale_colours[-1:]):
+        scales_axes.semilogy(curve, c=colour, ls="--" if "clipped" in name else "-", label=name)
+    cells_axes.set_title("(a) the RNN's gradient vanishes; the LSTM's c_t carries it")
+    scales_axes.set_title("(b) the RNN with W_hh scaled: vanishing or exploding")
+    for axes in (cells_axes, scales_axes):
+        axes.set_xlabel("distance T - t from the loss (steps)")
+        axes.set_ylabel("mean norm of d loss / d state at step t")
+        axes.grid()
+        axes.legend(fontsize="small")
+    for (cell, by_distance), colour in zip(accuracies.items(), ("tab:blue", "tab:red")):
+        distances = sorted(by_distance)
+        for distance in distances:
+            learning_axes.scatter([distance] * len(by_distance[distance]), by_distance[distance], c=colour, s=14, alpha=0.5)
+        learning_axes.plot(distances, [np.mean(by_distance[d]) for d in distances], c=colour, marker="o",
+                           label=f"{cell.upper()} (mean; dots: each seed)")
+    learning_axes.axhline(chance, c="black", ls=":", label=f"guessing ({chance:.2f})")
+    learning_axes.set_ylim(0, 1.05)
+    learning_axes.set_title("(c) repeat the first letter, this many letters later")
+    learning_axes.set_xlabel("distance (letters between the first letter and the answer)")
+    learning_axes.set_ylabel("accuracy on new strings")
+    learning_axes.grid()
+    learning_axes.legend(fontsize="small")
+    figure.suptitle(title)
     figure.tight_layout()
     return figure
