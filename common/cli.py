@@ -157,7 +157,7 @@ def build_parser(settings):
         allowed = f" {{{','.join(choices)}}}" if choices else ""
         groups[heading].add_argument(
             flag_name(name), dest=name, default=None, metavar=type(value).__name__.upper(),
-            help=f"{comment} (now {value!r}){allowed}".strip(),
+            help=f"{comment} (now {value!r}){allowed}".strip().replace("%", "%%"),  # argparse formats help with %
         )
     run = parser.add_argument_group("run")
     run.add_argument("--out", metavar="DIR",

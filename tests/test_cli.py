@@ -5,7 +5,7 @@ from conftest import REPO, run_script
 import reuters_lstm
 from common import cli
 
-SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
+SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py", "nsmc_cnn_lstm.py"]
 
 
 def parse(*argv):
@@ -97,3 +97,10 @@ def test_checks_join_several_settings():
     with pytest.raises(cli.UsageError, match="--maxlen must leave at least one --pool-size window"):
         cli.parse(imdb_cnn_lstm.SETTINGS, ["--maxlen", "6"])
     assert cli.parse(imdb_cnn_lstm.SETTINGS, ["--maxlen", "8"])[0].maxlen == 8
+
+
+def test_a_percent_sign_in_a_comment_shows_in_help_as_written(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("MAXLEN = 40  # holds 89% of reviews whole\n")
+    settings = cli.settings({"__file__": str(script), "__doc__": "A script.", "MAXLEN": 40})
+    assert "holds 89% of reviews whole (now 40)" in " ".join(cli.build_parser(settings).format_help().split())
