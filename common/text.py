@@ -4,8 +4,11 @@ Both datasets index words by frequency (1 = most frequent) and shift every id by
 `INDEX_FROM` = 3 to make room for 0 = padding, 1 = start mark, 2 = out-of-vocabulary.
 Their text was lower-cased and split after removing the characters in `FILTERS`
 (the old `keras.preprocessing.text.text_to_word_sequence`); the apostrophe was kept,
-so "don't" and "it's" are words of the index.
+so "don't" and "it's" are words of the index. A corpus of raw text (NSMC) gets a vocabulary
+of the same kind, counted from its training set and split by its own tokenizer.
 """
+from collections import Counter
+
 PADDING, START, OOV, INDEX_FROM = 0, 1, 2, 3
 FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 UNKNOWN_MARK = "?"  # how decode shows an out-of-vocabulary id
@@ -17,16 +20,33 @@ def words_of(text):
 
 
 class Vocabulary:
-    """A dataset's word index, cut to its `num_words` most frequent ids."""
+    """A dataset's word index (word -> rank, 1 = most frequent), cut to its `num_words` most
+    frequent ids; `split` turns a text into its words."""
 
-    def __init__(self, word_index, num_words):
-        self.num_words = num_words
+    def __init__(self, word_index, num_words, split=words_of):
+        self.num_words, self.split = num_words, split
         self.ids = {word: index + INDEX_FROM for word, index in word_index.items()}
         self.words = {index: word for word, index in self.ids.items()}
 
+    @classmethod
+    def counted(cls, texts_as_words, num_words, split):
+        """The vocabulary of a corpus already split into words: ranked by frequency, ties in
+        order of first appearance (as Counter.most_common keeps them), only the ranks whose id
+        (rank + INDEX_FROM, from 4: Keras's id 3 is never a word) is below num_words."""
+        counts = Counter(word for words in texts_as_words for word in words)
+        ranked = [word for word, _ in counts.most_common(max(num_words - INDEX_FROM - 1, 0))]
+        return cls({word: rank for rank, word in enumerate(ranked, start=1)}, num_words, split)
+
+    def ranked_words(self):
+        """The words that have an id below num_words, most frequent first."""
+        return [self.words[i] for i in range(INDEX_FROM, self.num_words) if i in self.words]
+
     def encode(self, text):
         """Text -> ids as the dataset has them: start mark, then one id per word."""
-        ids = (self.ids.get(word, OOV) for word in words_of(text))
+        return self.encode_words(self.split(text))
+
+    def encode_words(self, words):
+        ids = (self.ids.get(word, OOV) for word in words)
         return [START] + [i if i < self.num_words else OOV for i in ids]
 
     def decode(self, ids):

@@ -58,3 +58,11 @@ def test_decoding_then_encoding_a_test_sequence_gives_back_its_ids(offline_keras
     for ids in x_test[:50]:
         known = [i for i in ids if i != 2]
         assert [i for i in words.encode(words.decode(ids)) if i != 2] == known
+
+
+def test_a_counted_vocabulary_ranks_by_frequency_ties_by_first_appearance_and_cuts_at_num_words():
+    corpus = [["b", "a", "a"], ["c", "b", "a"], ["d"]]  # a: 3, b: 2, then c and d once each
+    words = Vocabulary.counted(corpus, num_words=6, split=str.split)
+    assert words.ranked_words() == ["a", "b"]  # ids 3 + 1 and 3 + 2; c's would be 6, not below num_words
+    assert words.encode("a b c d") == [1, 4, 5, 2, 2]
+    assert words.encode_words(["c", "a"]) == [1, 2, 4]
