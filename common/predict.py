@@ -53,15 +53,20 @@ def read_texts(args):
     return texts
 
 
-def trained_model(path, script, config):
-    """Load a model.keras of `script` whose vocabulary and input length match the settings."""
-    import keras
-
+def model_path(path, script):
+    """--model's path, else the newest run's model; ScriptError if there is none."""
     path = Path(path) if path else run_folder.newest_model(script)
     if path is None:
         raise ScriptError(f"no trained model yet: run `python {script}.py` first, or pass --model PATH")
     if not path.is_file():
         raise ScriptError(f"--model: {path} does not exist")
+    return path
+
+
+def trained_model(path, script):
+    """Load the model.keras at `path`, a model of `script`; else ScriptError saying why."""
+    import keras
+
     try:
         model = keras.saving.load_model(path, compile=False)  # predicting needs no optimizer
     except Exception as error:  # Keras raises many kinds for a damaged or foreign file
@@ -69,12 +74,19 @@ def trained_model(path, script, config):
                           f"{str(error).splitlines()[0] if str(error) else 'damaged file'}") from None
     if model.name != script:
         raise ScriptError(f"{path} is a model of {model.name}, not of {script}.py")
-    trained = {"num_words": model.layers[0].input_dim, "maxlen": model.input_shape[1]}  # Embedding first
-    wanted_now = {"num_words": config.num_words, "maxlen": config.maxlen}
-    if trained != wanted_now:
-        flags = " ".join(f"{flag_name(name)} {value}" for name, value in trained.items())
-        raise ScriptError(f"{path} was trained with {trained}, not {wanted_now}; pass {flags}")
     return model
+
+
+def check_fits(model, path, expected, mismatch):
+    """ScriptError ending with mismatch(trained) unless the model's vocabulary size and input
+    length are `expected` ({"num_words": ..., "maxlen": ...})."""
+    trained = {"num_words": model.layers[0].input_dim, "maxlen": model.input_shape[1]}  # Embedding first
+    if trained != expected:
+        raise ScriptError(f"{path} was trained with {trained}, not {expected}; {mismatch(trained)}")
+
+
+def pass_flags(trained):
+    return "pass " + " ".join(f"{flag_name(name)} {value}" for name, value in trained.items())
 
 
 def preview(text):
@@ -96,11 +108,22 @@ def print_answers(model, vocabulary, texts, maxlen, answer):
         print("\t".join([*answer(row), preview(text)]))
 
 
-def main(args, config, dataset, answer):
-    """The whole --predict path of a script whose data are keras.datasets.<dataset>; exit code 0."""
+def main(args, config, dataset, answer, saved_vocabulary=None):
+    """The whole --predict path; exit code 0. The words are keras.datasets.<dataset>'s, cut to the
+    settings; or, for a corpus whose vocabulary each run counts, saved_vocabulary(model path)
+    gives (Vocabulary, maxlen) as that run saved them."""
     if getattr(config, "seeds", 1) > 1:
         raise UsageError(WITH_SEEDS)
     texts = read_texts(args)  # bad text fails before any model is loaded
-    model = trained_model(args.model, args.script, config)
-    print_answers(model, data.vocabulary(dataset, config.num_words), texts, config.maxlen, answer)
+    path = model_path(args.model, args.script)
+    model = trained_model(path, args.script)
+    if saved_vocabulary:
+        vocabulary, maxlen = saved_vocabulary(path)
+        check_fits(model, path, {"num_words": vocabulary.num_words, "maxlen": maxlen},
+                   lambda trained: "the vocabulary saved beside it is another run's")
+    else:
+        maxlen = config.maxlen
+        check_fits(model, path, {"num_words": config.num_words, "maxlen": maxlen}, pass_flags)
+        vocabulary = data.vocabulary(dataset, config.num_words)
+    print_answers(model, vocabulary, texts, maxlen, answer)
     return 0

@@ -140,14 +140,16 @@ class Run:
             **(extra or {}),
         }
 
-    def finish(self, model, figure, extra=None, model_file=run_folder.MODEL, figure_file=run_folder.LOSS_FIGURE):
-        """Save the figure, the model (a script that trains none passes None), history.csv and
-        metrics.json, each atomically; say where they went and how this run compares with the
-        previous one; return the exit code."""
+    def finish(self, model, figure, extra=None, model_file=run_folder.MODEL, figure_file=run_folder.LOSS_FIGURE,
+               texts=None):
+        """Save the figure, the model (a script that trains none passes None), the script's own
+        text files (texts: name -> content), history.csv and metrics.json, each atomically; say
+        where they went and how this run compares with the previous one; return the exit code."""
         metrics = self.metrics(extra)
         write = run_folder.write_atomically
         written = [write(self.path(figure_file), lambda p: figure.savefig(p, format="png", dpi=110)),
                    *([write(self.path(model_file), model.save)] if model is not None else []),
+                   *(run_folder.write_text(self.path(name), text) for name, text in (texts or {}).items()),
                    *run_folder.write_record(self.folder, self.history, self.outcome.seconds_per_epoch, metrics)]
         if not self.completed:
             print(f"Run stopped ({self.outcome.status}) in epoch {self.outcome.stopped_in_epoch}; "
