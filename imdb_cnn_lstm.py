@@ -77,7 +77,7 @@ def load_data(config, dry_run):
         return imdb.load_data(num_words=config.num_words)
 
 
-def build_model(config):
+def build_model(config, name="imdb_cnn_lstm"):
     model = keras.Sequential([
         keras.Input(shape=(config.maxlen,)),  # the book starts at Embedding; Keras 3 needs the input shape first
         layers.Embedding(config.num_words, config.embedding_dim),
@@ -87,7 +87,7 @@ def build_model(config):
         layers.LSTM(config.lstm_units),
         layers.Dense(1),
         layers.Activation("sigmoid"),
-    ], name="imdb_cnn_lstm")
+    ], name=name)  # nsmc_cnn_lstm.py builds the same layers under its own name
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 

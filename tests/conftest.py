@@ -95,6 +95,31 @@ def write_imdb(reviews=200, vocabulary=6000, seed=2, folder=None):
     write_word_index(folder / "imdb_word_index.json", vocabulary)
 
 
+NSMC_WORDS = {1: ["최고", "감동", "재미있어요", "추천", "명작"], 0: ["최악", "지루", "별로", "실망", "아깝다"]}
+NSMC_FILLER = ["영화", "정말", "배우", "연기", "스토리", "그냥", "오늘", "봤다", "너무", "이"]
+
+
+def nsmc_review(label, rng):
+    words = list(rng.choice(NSMC_FILLER, rng.integers(2, 8)))
+    words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(NSMC_WORDS[label])))
+    return " ".join(words)
+
+
+def write_nsmc(train=300, test=100, seed=3, folder=None):
+    """ratings_train.txt and ratings_test.txt in NSMC's layout (header, id<TAB>document<TAB>label),
+    in `folder` (default: the tests' Keras cache, datasets/nsmc). The training file holds one
+    review with no text and one with quotes, as the published files do."""
+    folder = Path(folder or DATASETS / "nsmc")
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for name, size in (("ratings_train.txt", train), ("ratings_test.txt", test)):
+        rows = [f"{1000 + i}\t{nsmc_review(i % 2, rng)}\t{i % 2}" for i in range(size)]
+        if name == "ratings_train.txt":
+            rows[:2] = ["999\t\t0", '998\t"최고" 라는 말이 아깝지 않다\t1']
+        (folder / name).write_text("id\tdocument\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def offline_keras(monkeypatch):
     """The real keras.datasets loaders with the network cut and the checksum accepted."""

@@ -3,14 +3,16 @@ errors that every script which predicts shares (common/predict.py)."""
 import keras
 import numpy as np
 import pytest
-from conftest import REPO, run_script, write_imdb, write_reuters
+from conftest import REPO, run_script, write_imdb, write_nsmc, write_reuters
 
 import imdb_cnn_lstm
+import nsmc_cnn_lstm
 import reuters_lstm
 from common import cli
 from common.text import OOV, Vocabulary
 
-SCRIPTS = {"reuters_lstm": (reuters_lstm, write_reuters), "imdb_cnn_lstm": (imdb_cnn_lstm, write_imdb)}
+SCRIPTS = {"reuters_lstm": (reuters_lstm, write_reuters), "imdb_cnn_lstm": (imdb_cnn_lstm, write_imdb),
+           "nsmc_cnn_lstm": (nsmc_cnn_lstm, write_nsmc)}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,169 @@
+"""The Naver sentiment movie corpus (NSMC v1.0, github.com/e9t/nsmc, CC0): Korean reviews.
+
+ratings_train.txt (150,000 reviews) and ratings_test.txt (50,000) are tab-separated: a header
+line `id document label`, then one review per line, label 1 (ratings 9-10) or 0 (ratings 1-4),
+each review under 140 characters. They are downloaded once through keras.utils.get_file into
+the Keras cache, datasets/nsmc/. A review whose text is empty (the published files hold a few)
+stays in, as the corpus counts it: a review with no words, which the model can only guess.
+
+Tokenizing 200,000 reviews into morphemes takes a minute or two, so the tokens are cached in
+datasets/nsmc/tokenized/, under a name made from what they depend on: both files' contents,
+the tokenizer and its version. Any change there makes a new cache; the old one is left alone.
+"""
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+
+from common import data, run_folder
+from common.errors import ScriptError
+
+URL = "https://raw.githubusercontent.com/e9t/nsmc/master/"
+FILES = ("ratings_train.txt", "ratings_test.txt")
+HEADER = "id\tdocument\tlabel"
+SUBFOLDER = "nsmc"
+VOCABULARY = "vocabulary.json"  # saved with each run, so that --predict encodes as training did
+
+
+def folder():
+    return data.keras_cache_dir() / SUBFOLDER
+
+
+def download(filename):
+    """The path of `filename` in the Keras cache, downloaded first if it is not there."""
+    import keras
+
+    try:
+        return keras.utils.get_file(filename, URL + filename, cache_subdir=os.path.join("datasets", SUBFOLDER))
+    except Exception as error:  # Keras raises a bare Exception when the download fails
+        if "URL fetch failure" in str(error):
+            raise ScriptError(f"{filename} is not in {folder()} and could not be downloaded from {URL + filename} "
+                              "(no network?); place a copy there (the folder follows $KERAS_HOME)") from None
+        raise
+
+
+def read_reviews(path, raw):
+    """(texts, labels) of one NSMC file's bytes; ScriptError naming the line if the layout is not NSMC's."""
+    where = f"{os.path.basename(path)} in {os.path.dirname(path)}"
+    try:
+        lines = raw.decode("utf-8-sig").split("\n")
+    except UnicodeDecodeError:
+        raise ScriptError(f"{where} is not UTF-8 text; delete it so that it is downloaded again") from None
+    if lines[0].rstrip("\r") != HEADER:
+        raise ScriptError(f"{where} does not start with NSMC's header line 'id<TAB>document<TAB>label'; "
+                          "delete it so that it is downloaded again")
+    texts, labels = [], []
+    for number, line in enumerate(lines[1:], start=2):
+        line = line.rstrip("\r")
+        if not line:
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or fields[2] not in ("0", "1"):
+            raise ScriptError(f"{where}, line {number}: expected 'id<TAB>review<TAB>0 or 1', got {line[:60]!r}; "
+                              "the file is damaged or not NSMC's (delete it so that it is downloaded again)")
+        texts.append(fields[1])
+        labels.append(int(fields[2]))
+    if not texts:
+        raise ScriptError(f"{where} holds no reviews; delete it so that it is downloaded again")
+    return texts, np.array(labels)
+
+
+def tokenized(tokenizer, sources, texts):
+    """The texts of both files as token lists, from the cache if it holds them, else split now
+    (with a progress bar) and cached."""
+    key = hashlib.sha256("\0".join([tokenizer.name, tokenizer.version, *sources]).encode()).hexdigest()[:16]
+    cache = folder() / "tokenized" / f"{tokenizer.name}-{key}.json"
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))["tokens"]
+    except (OSError, ValueError, KeyError):  # none yet, or damaged: made again
+        pass
+    tokens = [list(split_with_progress(tokenizer, part, f"Tokenizing {name} ({tokenizer.name})"))
+              for name, part in zip(FILES, texts)]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    record = {"tokenizer": tokenizer.name, "version": tokenizer.version, "sources": sources, "tokens": tokens}
+    run_folder.write_text(cache, json.dumps(record, ensure_ascii=False))
+    print(f"Tokens cached in {cache}: the next run starts at once")
+    return tokens
+
+
+def split_with_progress(tokenizer, texts, title, chunk=5000):
+    import keras
+
+    print(title)
+    bar = keras.utils.Progbar(len(texts), unit_name="review")
+    for start in range(0, len(texts), chunk):
+        yield from tokenizer.split_many(texts[start:start + chunk])
+        bar.update(min(start + chunk, len(texts)))
+
+
+def load_data(tokenizer):
+    """((train tokens, labels), (test tokens, labels)): both files, downloaded if needed, split by `tokenizer`."""
+    texts, labels, sources = [], [], []
+    for filename in FILES:
+        path = download(filename)
+        with open(path, "rb") as file:
+            raw = file.read()
+        file_texts, file_labels = read_reviews(path, raw)
+        texts.append(file_texts)
+        labels.append(file_labels)
+        sources.append(hashlib.sha256(raw).hexdigest())
+    empty = sum(not text.strip() for part in texts for text in part)
+    if empty:
+        print(f"note: {empty} review(s) have no text; they stay in, as the corpus counts them")
+    train_tokens, test_tokens = tokenized(tokenizer, sources, texts)
+    return (train_tokens, labels[0]), (test_tokens, labels[1])
+
+
+SYNTHETIC_WORDS = {1: ["최고", "감동", "재미있어요", "추천합니다"], 0: ["최악", "지루해요", "별로", "실망했다"]}
+
+
+def synthetic_reviews(size, seed):
+    """Korean-looking reviews for --dry-run: random syllables, and a word that gives the label away."""
+    rng = np.random.default_rng(seed)
+    syllables = [chr(code) for code in rng.integers(0xAC00, 0xD7A4, 60)]  # the Hangul syllable block
+    labels = rng.integers(0, 2, size)
+    texts = []
+    for label in labels:
+        words = ["".join(rng.choice(syllables, rng.integers(1, 4))) for _ in range(rng.integers(3, 12))]
+        words.insert(int(rng.integers(0, len(words))), str(rng.choice(SYNTHETIC_WORDS[int(label)])))
+        texts.append(" ".join(words))
+    return texts, labels
+
+
+def synthetic_data(tokenizer):
+    """load_data's shape, from synthetic_reviews, through the same tokenizer (nothing cached)."""
+    return tuple((list(tokenizer.split_many(texts)), labels)
+                 for texts, labels in (synthetic_reviews(300, seed=0), synthetic_reviews(100, seed=1)))
+
+
+def vocabulary_json(vocabulary, tokenizer, maxlen):
+    """What a run saves beside its model: the tokenizer, the words by rank, the length."""
+    return json.dumps({"tokenizer": tokenizer.name, "tokenizer_version": tokenizer.version,
+                       "num_words": vocabulary.num_words, "maxlen": maxlen, "words": vocabulary.ranked_words()},
+                      ensure_ascii=False, indent=0) + "\n"
+
+
+def saved_vocabulary(model_path):
+    """(Vocabulary, maxlen) saved with the run of model_path: texts are encoded as in training,
+    whatever the settings at the top of the script say now."""
+    from common import tokenizers
+    from common.text import Vocabulary
+
+    path = model_path.parent / VOCABULARY
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        name, words, num_words, maxlen = record["tokenizer"], record["words"], record["num_words"], record["maxlen"]
+        word_index = {word: rank for rank, word in enumerate(words, start=1)}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
+        raise ScriptError(f"cannot read {path}, the vocabulary the model was trained with ({reason}); "
+                          "train again or pass --model of a complete run") from None
+    if name not in tokenizers.NAMES:
+        raise ScriptError(f"{path} names a tokenizer this version does not have: {name!r}")
+    tokenizer = tokenizers.tokenizer(name)
+    if tokenizer.version != record.get("tokenizer_version"):
+        print(f"note: the model was trained with {record.get('tokenizer_version')}, this is {tokenizer.version}; "
+              "a few texts may split differently", file=sys.stderr)
+    return Vocabulary(word_index, num_words, tokenizer.split), maxlen

@@ -1,0 +1,49 @@
+"""How Korean text becomes tokens: Kiwi's morphemes, or the words between spaces.
+
+Korean glues particles and endings to their stems ("재미있어요" is 재미있 + 어요), so the
+words between spaces are many and rare; a morphological analyser splits them into morphemes.
+Kiwi (kiwipiepy) does it in C++ with no Java VM, unlike KoNLPy's Okt. Nothing here is imported
+until a tokenizer is asked for: --help never pays for loading Kiwi's model.
+"""
+from common.errors import ScriptError
+
+NAMES = ("morphemes", "spaces")
+
+
+class Spaces:
+    """The words between whitespace, as they stand (the baseline a morpheme analyser must beat)."""
+
+    name, version = "spaces", "str.split"
+
+    def split(self, text):
+        return text.split()
+
+    def split_many(self, texts):
+        return (text.split() for text in texts)
+
+
+class Morphemes:
+    """Kiwi's morphemes, their surface forms: "이 영화 정말 재미있어요" -> 이, 영화, 정말, 재미있, 어요."""
+
+    name = "morphemes"
+
+    def __init__(self):
+        try:
+            import kiwipiepy
+            import kiwipiepy_model
+        except ImportError:
+            raise ScriptError("the morpheme tokenizer needs kiwipiepy: pip install -r requirements.txt "
+                              "(or --tokenizer spaces)") from None
+        self.kiwi = kiwipiepy.Kiwi(num_workers=-1)  # -1: a thread per core when given many texts
+        self.version = f"kiwipiepy {kiwipiepy.__version__}, model {kiwipiepy_model.__version__}"
+
+    def split(self, text):
+        return [token.form for token in self.kiwi.tokenize(text)]
+
+    def split_many(self, texts):
+        """The same tokens as split() gives one text at a time, computed in parallel, in order."""
+        return ([token.form for token in tokens] for tokens in self.kiwi.tokenize(texts))
+
+
+def tokenizer(name):
+    return {"morphemes": Morphemes, "spaces": Spaces}[name]()
