@@ -75,6 +75,10 @@ class LSTM(Network):
             dh_next, dc_next = dH @ p["W_hh"], dc * f
         return grads, dhs, dcs
 
+    def last_state(self, steps):
+        i, f, o, g, c, h = steps[-1]
+        return h, c
+
     def keras_weights(self):
         """[LSTM weights], [Dense weights] for Keras: blocks reordered i,f,o,g -> i,f,c,o, matrices transposed."""
         p = self.params

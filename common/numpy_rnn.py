@@ -57,11 +57,17 @@ class Network:
     """What the notes' RNN and LSTM share around their equations: the loss and its gradients,
     Keras's predict and save."""
 
-    def loss_and_gradients(self, xs, targets):
-        """Backpropagation through time: the loss and d loss / d parameter for every parameter."""
-        states, scores = self.forward(xs)
+    def loss_and_gradients(self, xs, targets, state=()):
+        """Backpropagation through time: the loss and d loss / d parameter for every parameter,
+        starting from `state` (default zeros; the RNN's state is (h,), the LSTM's (h, c))."""
+        return self.loss_gradients_and_state(xs, targets, state)[:2]
+
+    def loss_gradients_and_state(self, xs, targets, state=()):
+        """loss_and_gradients, and the state after the last step: truncated backpropagation
+        through time carries it into the next chunk of a long text, without its gradient."""
+        states, scores = self.forward(xs, *state)
         loss, d_scores = cross_entropy(scores, targets)
-        return loss, self.backward(xs, states, d_scores)[0]
+        return loss, self.backward(xs, states, d_scores, *state)[0], self.last_state(states)
 
     def probabilities(self, xs):
         """Per step, the softmax of the output scores for one sequence xs (T, input)."""
@@ -112,10 +118,21 @@ class RNN(Network):
             dh_next = d_raw @ p["W_hh"]  # W_hh^T d_raw: the gradient that flows into h_{t-1}
         return grads, dhs
 
+    def last_state(self, hs):
+        return (hs[-1],)
+
     def keras_weights(self):
         """[SimpleRNN weights], [Dense weights]: Keras stores x @ kernel, so its matrices are ours transposed."""
         p = self.params
         return [p["W_xh"].T, p["W_hh"].T, p["b_h"]], [p["W_hy"].T, p["b_y"]]
+
+
+def clip(grads, limit):
+    """Each gradient's elements cut to [-limit, limit] in place (min-char-rnn's +-5), so that one
+    exploding step cannot throw the weights far."""
+    for grad in grads.values():
+        np.clip(grad, -limit, limit, out=grad)
+    return grads
 
 
 class Adam:

@@ -172,3 +172,27 @@ def test_a_batch_side_by_side_equals_its_sequences_one_at_a_time(cell):
         np.testing.assert_allclose(batch_grads[name], np.mean([grads[name] for _, grads in singles], axis=0),
                                    rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(net.forward(batch_xs)[1][:, 1], net.forward(pairs[1][0])[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_gradients_from_a_carried_state_match_finite_differences_and_the_state_carries_on(cell):
+    """Truncated BPTT: a chunk starts from the state the previous chunk ended in. The weights'
+    gradients from that state are checked as above; the state handed on equals running both
+    chunks as one sequence."""
+    net, (xs, targets) = model(cell), sequence()
+    _, _, state = net.loss_gradients_and_state(xs[:3], targets[:3])
+    _, grads = net.loss_and_gradients(xs[3:], targets[3:], state)
+    step = 1e-5
+    for name, value in net.params.items():
+        index = tuple(s // 2 for s in value.shape)  # one element per parameter keeps this fast
+        saved = value[index]
+        value[index] = saved + step
+        plus = net.loss_and_gradients(xs[3:], targets[3:], state)[0]
+        value[index] = saved - step
+        minus = net.loss_and_gradients(xs[3:], targets[3:], state)[0]
+        value[index] = saved
+        assert grads[name][index] == pytest.approx((plus - minus) / (2 * step), rel=1e-5, abs=1e-9), name
+    _, _, whole = net.loss_gradients_and_state(xs, targets)
+    _, _, carried = net.loss_gradients_and_state(xs[3:], targets[3:], state)
+    for a, b in zip(whole, carried, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
