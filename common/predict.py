@@ -12,6 +12,7 @@ from pathlib import Path
 from common import data, run_folder
 from common.cli import flag_name
 from common.errors import ScriptError, UsageError
+from common.text import read_utf8
 
 PREVIEW_LENGTH = 70
 WITH_SEEDS = "--predict answers with one trained model; it does not go with --seeds"
@@ -33,20 +34,7 @@ def wanted(args):
 
 def read_texts(args):
     """The user's texts from --predict or --predict-file, blank lines dropped; bad input raises UsageError."""
-    if args.predict is not None:
-        texts = [args.predict]
-    else:
-        path = Path(args.predict_file)
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise UsageError(f"--predict-file: cannot read {path}: {error.strerror or error}") from None
-        if b"\0" in raw:
-            raise UsageError(f"--predict-file: {path} is a binary file, not text")
-        try:
-            texts = raw.decode("utf-8-sig").splitlines()
-        except UnicodeDecodeError:
-            raise UsageError(f"--predict-file: {path} is not UTF-8 text") from None
+    texts = [args.predict] if args.predict is not None else read_utf8(args.predict_file, "--predict-file").splitlines()
     texts = [text for text in texts if text.strip()]
     if not texts:
         raise UsageError("nothing to classify: the text is empty")

@@ -8,11 +8,30 @@ so "don't" and "it's" are words of the index. A corpus of raw text (NSMC) gets a
 of the same kind, counted from its training set and split by its own tokenizer.
 """
 from collections import Counter
+from pathlib import Path
+
+from common.errors import UsageError
 
 PADDING, START, OOV, INDEX_FROM = 0, 1, 2, 3
 FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 UNKNOWN_MARK = "?"  # how decode shows an out-of-vocabulary id
 _TO_SPACES = str.maketrans(FILTERS, " " * len(FILTERS))
+
+
+def read_utf8(path, flag):
+    """The text of the file at `path`; a one-line UsageError, naming the flag, for a file that
+    cannot be read, is binary, or is not UTF-8."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{flag}: cannot read {path}: {error.strerror or error}") from None
+    if b"\0" in raw:
+        raise UsageError(f"{flag}: {path} is a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{flag}: {path} is not UTF-8 text") from None
 
 
 def words_of(text):
