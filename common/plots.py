@@ -94,3 +94,24 @@ def vanishing_figure(cells, scales, accuracies, chance, title, show=False):
     figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def language_model_figure(losses, smooth, guessing, title):
+    """char_rnn_hello.py --text-file: the loss per character at every step, min-char-rnn's
+    smoothed curve over it, and the loss of guessing (ln of the alphabet's size) for scale."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 4.2))
+    steps = range(1, len(losses) + 1)
+    axes.plot(steps, losses, c="lightsteelblue", lw=0.6, label="loss of each step")
+    axes.plot(steps, smooth, c="blue", lw=2, label="smoothed (0.999 running average)")
+    axes.axhline(guessing, c="black", ls=":", label=f"guessing: ln(alphabet) = {guessing:.2f}")
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss per character (nats)")
+    axes.set_ylim(bottom=0)
+    axes.grid()
+    axes.legend(loc="upper right")
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure

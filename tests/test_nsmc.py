@@ -18,7 +18,7 @@ def trained(tmp_path_factory):
     """A model the script trained on the fixture corpus (morphemes), and its run folder."""
     write_nsmc()
     out = tmp_path_factory.mktemp("nsmc") / "run"
-    assert nsmc_cnn_lstm.main(["--epochs", "3", "--batch-size", "20", "--out", str(out)]) == 0
+    assert nsmc_cnn_lstm.main(["--epochs", "6", "--batch-size", "20", "--out", str(out)]) == 0
     return out
 
 
