@@ -81,10 +81,14 @@ def tokenized(tokenizer, sources, texts):
         pass
     tokens = [list(split_with_progress(tokenizer, part, f"Tokenizing {name} ({tokenizer.name})"))
               for name, part in zip(FILES, texts)]
-    cache.parent.mkdir(parents=True, exist_ok=True)
     record = {"tokenizer": tokenizer.name, "version": tokenizer.version, "sources": sources, "tokens": tokens}
-    run_folder.write_text(cache, json.dumps(record, ensure_ascii=False))
-    print(f"Tokens cached in {cache}: the next run starts at once")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        run_folder.write_text(cache, json.dumps(record, ensure_ascii=False))
+        print(f"Tokens cached in {cache}: the next run starts at once")
+    except OSError as error:  # a read-only cache: this run goes on with the tokens in hand
+        print(f"note: the tokens could not be cached in {cache.parent} ({error.strerror or error}); "
+              "the next run splits the reviews again")
     return tokens
 
 

@@ -170,3 +170,10 @@ def test_the_dry_run_needs_no_corpus_and_a_missing_corpus_is_one_line(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(
         "nsmc_cnn_lstm.py: error: ratings_train.txt is not in ")
+
+
+def test_a_cache_that_cannot_be_written_is_a_note_and_the_run_goes_on(offline_keras, capsys):
+    folder = write_nsmc(train=20, test=10)
+    (folder / "tokenized").write_text("a file where the cache folder should be")
+    (train, _), _ = nsmc.load_data(tokenizers.tokenizer("spaces"))
+    assert len(train) == 20 and "note: the tokens could not be cached" in capsys.readouterr().out
