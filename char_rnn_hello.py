@@ -63,7 +63,10 @@ SETTINGS = cli.settings(globals(), rules={
     "WORD": cli.rule(lambda word: len(word) >= 2, "needs at least two letters: one to read, one to answer"),
     "SEED": cli.rule(lambda n: n >= 0, "must be an integer >= 0"),
     "TEMPERATURE": cli.rule(lambda t: t >= 0, "must be >= 0 (0 takes the likeliest letter)"),
-}, options=(
+}, checks=[
+    (lambda c: not (c.text_file and c.seeds > 1),
+     "--seeds compares test accuracies, which a --text-file run has not; run the seeds one by one with --seed"),
+], options=(
     ("--generate", dict(metavar="N", type=int, help="write N characters with the trained model of --model, then exit")),
     ("--model", dict(metavar="PATH", help="with --generate: a --text-file run's model.npz or model.keras")),
 ))

@@ -66,11 +66,12 @@ def test_generate_writes_n_characters_of_the_text_from_a_saved_run(numpy_run, ca
 
 
 @pytest.mark.parametrize("argv, message", [
+    (["--text-file", "any.txt", "--seeds", "2"], "--seeds compares test accuracies"),
     (["--generate", "10"], "--generate needs --model PATH"),
     (["--generate", "0", "--model", "x.npz"], "--generate must be a positive number"),
     (["--generate", "5", "--model", "no/such/model.npz"], "--model: no/such/model.npz does not exist"),
 ])
-def test_generate_without_a_usable_model_is_one_line(argv, message):
+def test_generate_without_a_usable_model_or_seeds_of_a_text_are_one_line(argv, message):
     with pytest.raises((cli.UsageError, cli.ScriptError), match=message):
         char_rnn_hello.main(argv)
 
