@@ -3,6 +3,7 @@
     pip install -r bench/requirements.txt
     python bench/benchmark.py                      # Reuters and IMDB, ours vs PyTorch, 2 rounds
     python bench/benchmark.py --paths ours pytorch keras-defaults keras-jax --rounds 3
+    python bench/benchmark.py --mode whole         # each default job, process start to exit (bench/whole.py)
 
 Every path runs in its own fresh process (a Keras backend is fixed per process), and the
 paths take turns, round after round, so that a noisy neighbour slows all of them alike.
@@ -25,6 +26,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+import whole  # bench/whole.py: the --mode whole job
 
 REPO = Path(__file__).resolve().parent.parent
 SHAPES = {  # train size, test size, vocabulary, classes
@@ -191,8 +194,39 @@ def report(results, rate):
         print(json.dumps(row))
 
 
+def report_whole(results):
+    print(f"\nWhole default job, process start to exit; {os.cpu_count()} CPU cores\n")
+    header = f"{'model':8} {'path':8} {'epochs':>6} {'seconds':>8} {'/torch':>7}"
+    print(header + "\n" + "-" * len(header))
+    medians = {}
+    for (model_name, path), runs in results.items():
+        good = [r["whole_seconds"] for r in runs if "error" not in r]
+        if not good:
+            print(f"{model_name:8} {path:8} skipped: {runs[0]['error']}")
+            continue
+        medians[model_name, path] = statistics.median(good)
+    for (model_name, path), seconds in medians.items():
+        torch_seconds = medians.get((model_name, "pytorch"))
+        ratio = f"{seconds / torch_seconds:.3f}" if torch_seconds else "-"
+        print(f"{model_name:8} {path:8} {whole.EPOCHS[model_name]:6d} {seconds:8.1f} {ratio:>7}")
+
+
+def main_whole(args):
+    results = {(m, p): [] for m in args.models for p in ("ours", "pytorch")}
+    for round_number in range(args.rounds):
+        for (model_name, path), runs in results.items():
+            print(f"round {round_number + 1}/{args.rounds}: whole {model_name} job, {path} ...", flush=True)
+            runs.append(whole.measure(path, model_name, args.keras_home))
+    report_whole(results)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", choices=["steady", "whole"], default="steady",
+                        help="steady: seconds per epoch after a warm-up; whole: each script's default job, "
+                             "process start to exit, against PyTorch doing the same job")
+    parser.add_argument("--keras-home", help="--mode whole: a filled Keras cache to use instead of synthetic data")
+    parser.add_argument("--whole-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--models", nargs="+", choices=list(SHAPES), default=list(SHAPES))
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=["ours", "pytorch"])
     parser.add_argument("--epochs", type=int, default=3, help="per process, the first one a warm-up (default 3)")
@@ -201,6 +235,10 @@ def main():
     args = parser.parse_args()
     if args.child:
         return child(args.child[0], args.child[1], int(args.child[2]))
+    if args.whole_child:
+        return whole.pytorch_job(*args.whole_child)
+    if args.mode == "whole":
+        return main_whole(args)
     if args.epochs < 2 or args.rounds < 1:
         parser.error("--epochs must be at least 2 (one warm-up) and --rounds at least 1")
     rate = matmul_rate()
