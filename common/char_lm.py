@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import ScriptError, UsageError
+from common.errors import ScriptError, UsageError, cannot_load
 from common.text import read_utf8
 
 SMOOTHING = 0.999  # min-char-rnn's running average of the loss: smooth = 0.999 smooth + 0.001 loss
@@ -182,5 +182,4 @@ def saved_learner(path, alphabet, build):
         cell = "lstm" if isinstance(recurrent, keras.layers.LSTM) else "rnn"
         return KerasLearner(model, lambda streams: build(cell, recurrent.units, streams), learning_rate=0.001)
     except Exception as error:  # NumPy and Keras raise many kinds for a missing, damaged or foreign file
-        detail = str(error).splitlines()[0] if str(error) else "damaged file"
-        raise ScriptError(f"cannot load the model {path}: {type(error).__name__}: {detail}") from None
+        raise cannot_load(path, error) from None

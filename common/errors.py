@@ -7,3 +7,9 @@ class UsageError(Exception):
 
 class ScriptError(Exception):
     """A failure the user can fix (no data, a bad file): one line on stderr, exit code 1."""
+
+
+def cannot_load(path, error):
+    """The ScriptError for a model file that NumPy or Keras could not load (they raise many kinds)."""
+    detail = str(error).splitlines()[0] if str(error) else "damaged file"
+    return ScriptError(f"cannot load the model {path}: {type(error).__name__}: {detail}")

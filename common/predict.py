@@ -11,7 +11,7 @@ from pathlib import Path
 
 from common import data, run_folder
 from common.cli import flag_name
-from common.errors import ScriptError, UsageError
+from common.errors import ScriptError, UsageError, cannot_load
 from common.text import read_utf8
 
 PREVIEW_LENGTH = 70
@@ -58,8 +58,7 @@ def trained_model(path, script):
     try:
         model = keras.saving.load_model(path, compile=False)  # predicting needs no optimizer
     except Exception as error:  # Keras raises many kinds for a damaged or foreign file
-        raise ScriptError(f"cannot load the model {path}: {type(error).__name__}: "
-                          f"{str(error).splitlines()[0] if str(error) else 'damaged file'}") from None
+        raise cannot_load(path, error) from None
     if model.name != script:
         raise ScriptError(f"{path} is a model of {model.name}, not of {script}.py")
     return model

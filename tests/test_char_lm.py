@@ -99,3 +99,10 @@ def test_a_missing_text_file_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == f"char_rnn_hello.py: error: --text-file: cannot read {tmp_path / 'none.txt'}: " \
                                     "No such file or directory"
+
+
+def test_a_damaged_saved_model_is_one_line(numpy_run, tmp_path):
+    (tmp_path / char_rnn_hello.ALPHABET).write_bytes((numpy_run / char_rnn_hello.ALPHABET).read_bytes())
+    (tmp_path / "model.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(cli.ScriptError, match=f"cannot load the model {tmp_path / 'model.npz'}"):
+        char_rnn_hello.main(["--generate", "5", "--model", str(tmp_path / "model.npz")])
