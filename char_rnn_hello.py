@@ -167,16 +167,17 @@ def learn_text(config, args, run):
     with run.training():  # Ctrl-C or a NaN loss ends training after the step; what was learned is kept
         char_lm.train(learner, streams, config.steps, run, report)
     losses = run.history.get("loss", [])
+    smooth = char_lm.smoothed(losses, guessing)
     if losses:
         recent = float(np.mean(losses[-100:]))
         run.outcome.evaluation = {"loss": recent}
         print(f"After {len(losses)} steps: loss {recent:.3f} per character (mean of the last {min(100, len(losses))} "
-              f"steps; min-char-rnn's smoothed loss {char_lm.smoothed(losses, guessing)[-1]:.3f}; guessing "
+              f"steps; min-char-rnn's smoothed loss {smooth[-1]:.3f}; guessing "
               f"{guessing:.2f}); {1000 * sum(run.outcome.seconds_per_epoch) / len(losses):.1f} s per 1,000 steps")
 
     from common import plots
 
-    figure = plots.language_model_figure(losses, char_lm.smoothed(losses, guessing), guessing,
+    figure = plots.language_model_figure(losses, smooth, guessing,
                                          f"{run.script}: {Path(config.text_file).name}, {config.impl} {config.cell}")
     return run.finish(learner.model, figure, model_file="model.npz" if config.impl == "numpy" else "model.keras",
                       texts={ALPHABET: json.dumps(alphabet, ensure_ascii=False) + "\n", SAMPLES: "\n".join(samples)})

@@ -24,6 +24,8 @@ import time
 import numpy as np
 
 from common import cli, runs
+from common.numpy_lstm import LSTM
+from common.numpy_rnn import RNN, Adam, cross_entropy
 
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
@@ -78,9 +80,6 @@ def random_strings(rng, length, count, letters):
 
 def new_cell(cell, config, rng):
     """The notes' RNN or LSTM, reading and answering letters."""
-    from common.numpy_lstm import LSTM
-    from common.numpy_rnn import RNN
-
     if cell == "rnn":
         return RNN(config.letters, config.hidden_size, config.letters, rng)
     network = LSTM(config.letters, config.hidden_size, config.letters, rng)
@@ -91,8 +90,6 @@ def new_cell(cell, config, rng):
 def last_step_gradients(network, xs, answers):
     """Backpropagation through time of the loss at the last step only: the parameters' gradients,
     and d loss / d h_t (the LSTM adds d loss / d c_t) for every step t, each (T, sequences, hidden)."""
-    from common.numpy_rnn import cross_entropy
-
     states, scores = network.forward(xs)
     d_scores = np.zeros_like(scores)
     _, d_scores[-1] = cross_entropy(scores[-1], answers)
@@ -137,8 +134,6 @@ def gradient_flow(config):
 def train_to_remember(cell, distance, seed, config):
     """A new network learns to answer, after `distance` more letters, the first letter of the
     string; returns its accuracy on new strings."""
-    from common.numpy_rnn import Adam
-
     rng = np.random.default_rng(seed)
     network = new_cell(cell, config, rng)
     optimizer = Adam(network.params, config.learning_rate)
@@ -200,7 +195,8 @@ def main(argv=None):
         cells, scales = gradient_flow(config)
         print(f"Gradient flow over {config.length} steps, {config.sequences} random sequences: measured.")
         accuracies = learning_across_distance(config, run)
-    print(summary(cells, accuracies, config))
+    said = summary(cells, accuracies, config)
+    print(said)
 
     from common import plots
 
@@ -209,7 +205,7 @@ def main(argv=None):
                                     f"LSTM forget bias {config.forget_bias:g}", show=args.show)
     extra = {"gradient_by_distance": {name: [float(f"{v:.4g}") for v in curve]
                                       for name, curve in {**cells, **{"RNN, " + k: v for k, v in scales.items()}}.items()},
-             "accuracy_by_distance": accuracies, "summary": summary(cells, accuracies, config)}
+             "accuracy_by_distance": accuracies, "summary": said}
     return run.finish(None, figure, extra=extra, figure_file="vanishing.png")
 
 

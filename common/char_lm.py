@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import ScriptError, UsageError, cannot_load
+from common.numpy_lstm import LSTM
+from common.numpy_rnn import RNN, Adam, clip, softmax
 from common.text import read_utf8
 
 SMOOTHING = 0.999  # min-char-rnn's running average of the loss: smooth = 0.999 smooth + 0.001 loss
@@ -87,15 +89,11 @@ class NumpyLearner:
     """The notes' cells (common/numpy_rnn.py, numpy_lstm.py), Adam, gradients clipped to +-5."""
 
     def __init__(self, model, vocabulary_size, learning_rate, clip_at=5.0):
-        from common.numpy_rnn import Adam
-
         self.model, self.vocabulary_size, self.clip_at = model, vocabulary_size, clip_at
         self.optimizer = Adam(model.params, learning_rate)
         self.state = ()
 
     def step(self, inputs, targets, reset):
-        from common.numpy_rnn import clip
-
         if reset:
             self.state = ()  # zeros: a new pass starts every stream from its beginning
         one_hot = np.eye(self.vocabulary_size)[inputs]
@@ -109,8 +107,7 @@ class NumpyLearner:
         for _ in range(length):
             states, scores = self.model.forward(np.eye(self.vocabulary_size)[[current]], *state)
             state = self.model.last_state(states)
-            exp = np.exp(scores[-1] - scores[-1].max())
-            current = choose(exp / exp.sum(), temperature, rng)
+            current = choose(softmax(scores[-1]), temperature, rng)
             ids.append(current)
         return ids
 
@@ -160,9 +157,6 @@ def load_alphabet(path):
 def saved_learner(path, alphabet, build):
     """A learner around a saved --text-file model: model.npz (the notes' cells) or model.keras;
     build(cell, hidden_size, streams) makes the Keras network."""
-    from common.numpy_lstm import LSTM
-    from common.numpy_rnn import RNN
-
     path = Path(path)
     try:
         if path.suffix == ".npz":
