@@ -135,6 +135,13 @@ def train_keras(model, x, y, config, run, report):
               callbacks=[*training.callbacks(run), show], verbose=0)
 
 
+def for_text(config):
+    """The settings as a --text-file run uses them: TEXT_HIDDEN_SIZE and TEXT_LEARNING_RATE in
+    place of the word's."""
+    return SimpleNamespace(**{**vars(config), "hidden_size": config.text_hidden_size,
+                              "learning_rate": config.text_learning_rate})
+
+
 def learner_for(config, alphabet):
     """What trains the network on chunks of the text and samples from it, for either --impl."""
     model = build_model(config, alphabet, streams=config.batch_size)
@@ -145,8 +152,7 @@ def learner_for(config, alphabet):
 
 def learn_text(config, args, run):
     """--text-file: the character language model. Returns the exit code."""
-    config = SimpleNamespace(**{**vars(config), "hidden_size": config.text_hidden_size,
-                                "learning_rate": config.text_learning_rate})
+    config = for_text(config)
     text = char_lm.read_text(config.text_file)
     alphabet = alphabet_of(text)
     index = {letter: i for i, letter in enumerate(alphabet)}

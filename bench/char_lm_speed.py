@@ -73,19 +73,18 @@ class MinCharRnnLoop:
         return loss / len(inputs)
 
 
-def ours(impl, vocabulary_size, hidden_size, streams):
-    if impl == "numpy":
-        from common.numpy_rnn import RNN
+def ours(impl, alphabet, hidden_size, streams):
+    """The learner char_rnn_hello.py --text-file trains, with its settings but these."""
+    import char_rnn_hello
+    from common import cli
 
-        return char_lm.NumpyLearner(RNN(vocabulary_size, hidden_size, vocabulary_size), vocabulary_size, 0.005)
-    import keras
+    if impl == "keras":
+        from common import backend
 
-    def build(count):
-        return keras.Sequential([keras.Input(shape=(None, vocabulary_size), batch_size=count),
-                                 keras.layers.SimpleRNN(hidden_size, return_sequences=True, stateful=True),
-                                 keras.layers.Dense(vocabulary_size, activation="softmax")])
-
-    return char_lm.KerasLearner(build(streams), build, 0.005)
+        backend.prepare(0)  # as the script does: Keras loaded quietly, TensorFlow's one thread per op
+    config, _ = cli.parse(char_rnn_hello.SETTINGS, ["--impl", impl, "--text-hidden-size", str(hidden_size),
+                                                    "--batch-size", str(streams)])
+    return char_rnn_hello.learner_for(char_rnn_hello.for_text(config), alphabet)
 
 
 def seconds_per_step(learner, streams, steps):
@@ -115,7 +114,7 @@ def main():
     ids = np.array([alphabet.index(c) for c in text])
     count = {"min-char-rnn": 1, "numpy-1": 1, "numpy-S": args.streams, "keras-1": 1, "keras-S": args.streams}
     learners = {path: MinCharRnnLoop(len(alphabet), args.hidden_size) if path == "min-char-rnn"
-                else ours(path.split("-")[0], len(alphabet), args.hidden_size, count[path]) for path in args.paths}
+                else ours(path.split("-")[0], alphabet, args.hidden_size, count[path]) for path in args.paths}
     times = {path: [] for path in args.paths}
     for _ in range(args.rounds):
         for path in args.paths:
