@@ -3,6 +3,7 @@
     pip install -r bench/requirements.txt
     python bench/benchmark.py                      # Reuters and IMDB, ours vs PyTorch, 2 rounds
     python bench/benchmark.py --paths ours pytorch keras-defaults keras-jax --rounds 3
+    python bench/benchmark.py --paths ours ours-whole pytorch   # the second core's halves on and off
     python bench/benchmark.py --mode whole         # each default job, process start to exit (bench/whole.py)
 
 Every path runs in its own fresh process (a Keras backend is fixed per process), and the
@@ -34,7 +35,8 @@ SHAPES = {  # train size, test size, vocabulary, classes
     "reuters": (8982, 2246, 1000, 46),
     "imdb": (25000, 25000, 5000, 2),
 }
-PATHS = ("ours", "pytorch", "keras-defaults", "keras-jax")
+PATHS = ("ours", "ours-whole", "pytorch", "keras-defaults", "keras-jax")
+# ours-whole: the scripts' path with the batch halves off (SPLIT_BATCHES=0, common/halves.py)
 
 
 def flops_per_epoch(model):
@@ -138,7 +140,7 @@ def child(path, model_name, epochs):
     if path == "pytorch":
         ready, epoch_seconds, steps, evaluation, backend = measure_pytorch(model_name, epochs)
     else:
-        ready, epoch_seconds, steps, evaluation, backend = measure_keras(model_name, epochs, path != "keras-defaults")
+        ready, epoch_seconds, steps, evaluation, backend = measure_keras(model_name, epochs, path.startswith("ours"))
     steps_per_epoch = len(steps) // epochs
     print(json.dumps({
         "ready": ready, "backend": backend,
@@ -153,7 +155,8 @@ def child(path, model_name, epochs):
 
 def run_child(path, model_name, epochs):
     environment = {**os.environ, "KERAS_BACKEND": "jax" if path == "keras-jax" else
-                   os.environ.get("KERAS_BACKEND", "tensorflow"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+                   os.environ.get("KERAS_BACKEND", "tensorflow"), "TF_CPP_MIN_LOG_LEVEL": "3",
+                   "SPLIT_BATCHES": "0" if path == "ours-whole" else "1"}
     launched = time.time()
     result = subprocess.run([sys.executable, __file__, "--child", path, model_name, str(epochs)],
                             capture_output=True, text=True, env=environment)
@@ -196,23 +199,24 @@ def report(results, rate):
 
 def report_whole(results):
     print(f"\nWhole default job, process start to exit; {os.cpu_count()} CPU cores\n")
-    header = f"{'model':8} {'path':8} {'epochs':>6} {'seconds':>8} {'/torch':>7}"
+    header = f"{'model':8} {'path':10} {'epochs':>6} {'seconds':>8} {'/torch':>7}"
     print(header + "\n" + "-" * len(header))
     medians = {}
     for (model_name, path), runs in results.items():
         good = [r["whole_seconds"] for r in runs if "error" not in r]
         if not good:
-            print(f"{model_name:8} {path:8} skipped: {runs[0]['error']}")
+            print(f"{model_name:8} {path:10} skipped: {runs[0]['error']}")
             continue
         medians[model_name, path] = statistics.median(good)
     for (model_name, path), seconds in medians.items():
         torch_seconds = medians.get((model_name, "pytorch"))
         ratio = f"{seconds / torch_seconds:.3f}" if torch_seconds else "-"
-        print(f"{model_name:8} {path:8} {whole.EPOCHS[model_name]:6d} {seconds:8.1f} {ratio:>7}")
+        print(f"{model_name:8} {path:10} {whole.EPOCHS[model_name]:6d} {seconds:8.1f} {ratio:>7}")
 
 
 def main_whole(args):
-    results = {(m, p): [] for m in args.models for p in ("ours", "pytorch")}
+    paths = [p for p in args.paths if p in whole.PATHS]
+    results = {(m, p): [] for m in args.models for p in paths}
     for round_number in range(args.rounds):
         for (model_name, path), runs in results.items():
             print(f"round {round_number + 1}/{args.rounds}: whole {model_name} job, {path} ...", flush=True)
@@ -228,7 +232,8 @@ def main():
     parser.add_argument("--keras-home", help="--mode whole: a filled Keras cache to use instead of synthetic data")
     parser.add_argument("--whole-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--models", nargs="+", choices=list(SHAPES), default=list(SHAPES))
-    parser.add_argument("--paths", nargs="+", choices=PATHS, default=["ours", "pytorch"])
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=["ours", "pytorch"],
+                        help="--mode whole runs ours, ours-whole and pytorch only")
     parser.add_argument("--epochs", type=int, default=3, help="per process, the first one a warm-up (default 3)")
     parser.add_argument("--rounds", type=int, default=2, help="times each path runs, taking turns (default 2)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+PATHS = ("ours", "ours-whole", "pytorch")  # ours-whole: the scripts with SPLIT_BATCHES=0
 SCRIPTS = {"reuters": "reuters_lstm.py", "imdb": "imdb_cnn_lstm.py"}
 EPOCHS = {"reuters": 20, "imdb": 5}  # the scripts' defaults
 NUM_WORDS = {"reuters": 1000, "imdb": 5000}
@@ -119,8 +120,9 @@ def measure(path, model_name, keras_home=None):
         if not keras_home:
             write_keras_cache(home, model_name)
         out = Path(scratch) / "run"
-        environment = {**os.environ, "KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1"}
-        if path == "ours":
+        environment = {**os.environ, "KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1",
+                       "SPLIT_BATCHES": "0" if path == "ours-whole" else "1"}
+        if path.startswith("ours"):
             command = [sys.executable, str(REPO / SCRIPTS[model_name]), "--out", str(out)]
         else:
             out.mkdir()

@@ -1,7 +1,8 @@
 """What the scripts hand to Keras's own model.fit and model.evaluate.
 
     callbacks(run)       a guard that ends training after the current batch on Ctrl-C, SIGTERM
-                         or a NaN loss and records every complete epoch, and TensorBoard logs
+                         or a NaN loss and records every complete epoch, the second core
+                         (common/halves.py), and TensorBoard logs
     batches(x, y, ...)   the arrays as shuffled batches, without Keras's end-of-epoch stall
 """
 import math
@@ -12,6 +13,7 @@ import warnings
 import keras
 import numpy as np
 
+from common import halves
 from common.run_folder import TENSORBOARD
 
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
@@ -53,10 +55,11 @@ class Guard(keras.callbacks.Callback):
 
 
 def callbacks(run):
-    """The run's guard, and Keras's TensorBoard logger on TensorFlow (it writes through tf.summary;
-    on the other backends TensorFlow is not imported just for that)."""
-    guard = [Guard(run.outcome)]
-    return guard + [keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))] if ON_TENSORFLOW else guard
+    """The run's guard, the batch halves on two cores where they pay, and Keras's TensorBoard
+    logger on TensorFlow (it writes through tf.summary; on the other backends TensorFlow is not
+    imported just for that)."""
+    ours = [Guard(run.outcome), halves.Installer()]
+    return ours + [keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))] if ON_TENSORFLOW else ours
 
 
 def batches(x, y=None, batch_size=32, shuffle=False):
