@@ -6,10 +6,11 @@ Embedding -> Dropout -> Conv1D -> MaxPooling1D -> LSTM -> Dense -> sigmoid.
 Then it does what the notes say such a model is for: it reads your own sentence and
 says how positive it is.
 
-Result on the real data (5 epochs): over seeds 0-4, test accuracy 0.8536 ± 0.0005 (min 0.8531,
-max 0.8545; the book printed 0.8519); seed 0 gives 0.8534 on every rerun on a 2-core AMD EPYC
-with AVX-512 (0.8533 with AVX2). About 13 s per epoch with TensorFlow 2.21 on that CPU, about
-1.2 minutes a run; 1.4 s per epoch on an NVIDIA H100 (JAX backend).
+Result on the real data (5 epochs): over seeds 0-4, test accuracy 0.8533 ± 0.0020 (min 0.8502,
+max 0.8553; the book printed 0.8519); seed 0 gives 0.8502 on every rerun on a 2-core AMD EPYC
+with AVX-512. About 11 s per epoch with TensorFlow 2.21 on that CPU, which trains each batch's
+two halves side by side (common/halves.py; SPLIT_BATCHES=0: whole batches, seed 0 0.8534), about
+1 minute a run; 1.4 s per epoch on an NVIDIA H100 (JAX backend).
 
     python imdb_cnn_lstm.py                                   # train, as the book does
     python imdb_cnn_lstm.py --predict "A wonderful film."     # sentiment of your text
