@@ -72,15 +72,29 @@ class SignalStops:
     @contextmanager
     def training(self):
         self.in_training = True
+        hook_before, sys.unraisablehook = sys.unraisablehook, quiet_about_interrupts(sys.unraisablehook)
         try:
             yield
         except KeyboardInterrupt:
             if self.outcome.completed:
                 self.outcome.status = "interrupted (SIGINT)"
         finally:
-            self.in_training = False
+            self.in_training, sys.unraisablehook = False, hook_before
             if not self.outcome.completed and not self.outcome.stopped_in_epoch:
                 self.outcome.stopped_in_epoch = self.outcome.epochs_completed + 1
+
+
+def quiet_about_interrupts(hook):
+    """Python's hook for exceptions it cannot raise, less the second Ctrl-C's KeyboardInterrupt.
+
+    A second Ctrl-C that lands while a garbage-collection callback runs (JAX registers one, and
+    it is imported beside PyTorch too) cannot leave that callback: Python prints it as
+    "Exception ignored ..." with a traceback and goes on. Training stops after the step anyway,
+    because the first Ctrl-C asked for that, so there is nothing to say."""
+    def hook_without_interrupts(unraisable):
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            hook(unraisable)
+    return hook_without_interrupts
 
 
 def report_nan(outcome):

@@ -14,7 +14,7 @@ import pytest
 from conftest import KERAS_HOME, REPO, run_script, write_reuters
 
 import reuters_lstm
-from common import cli, run_folder, runs, training
+from common import cli, outcome, run_folder, runs, training
 
 SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
 
@@ -145,6 +145,30 @@ def test_a_second_ctrl_c_stops_at_once_and_still_saves(long_run, tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["status"] == "interrupted (SIGINT)" and metrics["epochs_completed"] >= 2
     assert (out / "model.keras").exists()
+
+
+class RaisesWhenCollected:
+    """Raises in __del__, as a Ctrl-C does inside a garbage-collection callback: Python cannot
+    raise it there and hands it to sys.unraisablehook, whose default prints a traceback."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def __del__(self):
+        raise self.error
+
+
+def test_a_second_ctrl_c_inside_a_garbage_collection_callback_prints_no_traceback(monkeypatch):
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)  # stands for Python's printing hook
+    stops = outcome.SignalStops(outcome.Outcome())
+    with stops.training():
+        RaisesWhenCollected(KeyboardInterrupt())  # collected at once
+        assert reported == []
+        RaisesWhenCollected(ValueError("a real error"))  # any other error is still reported
+        assert [r.exc_type for r in reported] == [ValueError]
+    RaisesWhenCollected(KeyboardInterrupt())  # after training, the hook is Python's again
+    assert [r.exc_type for r in reported] == [ValueError, KeyboardInterrupt]
 
 
 def test_a_nan_loss_stops_keras_training_and_says_which_epoch(tmp_path, capsys):
