@@ -156,7 +156,7 @@ def child(path, model_name, epochs):
 def run_child(path, model_name, epochs):
     environment = {**os.environ, "KERAS_BACKEND": "jax" if path == "keras-jax" else
                    os.environ.get("KERAS_BACKEND", "tensorflow"), "TF_CPP_MIN_LOG_LEVEL": "3",
-                   "SPLIT_BATCHES": "0" if path == "ours-whole" else "1"}
+                   **whole.halves_switch(path)}
     launched = time.time()
     result = subprocess.run([sys.executable, __file__, "--child", path, model_name, str(epochs)],
                             capture_output=True, text=True, env=environment)

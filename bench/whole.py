@@ -26,6 +26,12 @@ NUM_WORDS = {"reuters": 1000, "imdb": 5000}
 REAL_SHAPES = {"reuters": (11228, 30979, 145), "imdb": (50000, 88584, 239)}
 
 
+def halves_switch(path):
+    """The environment that turns common/halves.py on for `ours` and off for `ours-whole`, set
+    for every child, so that the caller's own SPLIT_BATCHES cannot leak into a comparison."""
+    return {"SPLIT_BATCHES": "0" if path == "ours-whole" else "1"}
+
+
 def ragged(rng, count, vocabulary, mean_length):
     """Word ranks drawn as text has them, few words often and many rarely (Zipf)."""
     rows = np.empty(count, dtype=object)
@@ -120,8 +126,7 @@ def measure(path, model_name, keras_home=None):
         if not keras_home:
             write_keras_cache(home, model_name)
         out = Path(scratch) / "run"
-        environment = {**os.environ, "KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1",
-                       "SPLIT_BATCHES": "0" if path == "ours-whole" else "1"}
+        environment = {**os.environ, "KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1", **halves_switch(path)}
         if path.startswith("ours"):
             command = [sys.executable, str(REPO / SCRIPTS[model_name]), "--out", str(out)]
         else:

@@ -10,10 +10,12 @@ from common.startup import load_keras, tensorflow_log_held_back
 keras = load_keras()
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 
+TENSORFLOW_ON_CPU = False  # TensorFlow with no GPU: one thread per op here, batch halves in common/halves.py
 if ON_TENSORFLOW:
     import tensorflow as tf
 
-    if not tf.config.list_physical_devices("GPU") and tf.config.threading.get_intra_op_parallelism_threads() != 1:
+    TENSORFLOW_ON_CPU = not tf.config.list_physical_devices("GPU")
+    if TENSORFLOW_ON_CPU and tf.config.threading.get_intra_op_parallelism_threads() != 1:
         tf.config.threading.set_intra_op_parallelism_threads(1)  # raises if TensorFlow already ran an op
 
 

@@ -22,9 +22,9 @@ import os
 
 import keras
 
-from common.backend import ON_TENSORFLOW
+from common.backend import TENSORFLOW_ON_CPU
 
-if ON_TENSORFLOW:
+if TENSORFLOW_ON_CPU:
     import tensorflow as tf
 
 WANTED = os.environ.get("SPLIT_BATCHES", "1") != "0"
@@ -33,7 +33,7 @@ WANTED = os.environ.get("SPLIT_BATCHES", "1") != "0"
 def install(model):
     """From the next compiled step on, run the model's test steps, and its training steps where
     that pays (`pays_in_training`), on the batch's two halves side by side."""
-    if not (WANTED and ON_TENSORFLOW and not tf.config.list_physical_devices("GPU")) or is_stateful(model):
+    if not (WANTED and TENSORFLOW_ON_CPU) or is_stateful(model):
         return
     steps = ["test_step", "train_step"] if pays_in_training(model) else ["test_step"]
     new = [name for name in steps if name not in vars(model)]  # once per model

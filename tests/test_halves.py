@@ -8,7 +8,7 @@ import imdb_cnn_lstm  # noqa: E402 (after common: Keras loads quietly)
 import keras
 import reuters_lstm
 
-pytestmark = pytest.mark.skipif(not backend.ON_TENSORFLOW, reason="halves run on TensorFlow only")
+pytestmark = pytest.mark.skipif(not backend.TENSORFLOW_ON_CPU, reason="halves run on TensorFlow on a CPU only")
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 1000, (100, 100))
 TOPICS = keras.utils.to_categorical(RNG.integers(0, 46, 100), 46)
