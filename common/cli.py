@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+from common import startup
 from common.errors import ScriptError, UsageError  # noqa: F401 (scripts raise them as cli.UsageError)
 from common.run_folder import recorded_settings
 
@@ -211,15 +212,20 @@ def fail(error, code):
 
 
 def answer_early(settings):
-    """Answer --help, or refuse a wrong flag, before the script loads its framework (seconds)."""
+    """Answer --help, or refuse a wrong flag, before the script loads its framework (seconds);
+    from here on Ctrl-C is one line, not a traceback from the middle of an import."""
     try:
         parse(settings)
     except UsageError as error:
         sys.exit(fail(error, 2))
+    except ScriptError as error:  # --rerun of a folder that holds no run
+        sys.exit(fail(error, 1))
+    startup.stop_quietly_on_signals()
 
 
 def main_guard(main, argv=None):
     """Run a script's main(): user errors become one line and an exit code, never a traceback."""
+    startup.stop_quietly_on_signals()
     try:
         code = main(argv)
     except UsageError as error:

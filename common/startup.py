@@ -12,11 +12,17 @@ Python code can stop it, and listing the devices one more, marked E:
 They are written before absl's logging starts, so TF_CPP_MIN_LOG_LEVEL cannot hold them back.
 load_keras() imports Keras and lists the devices with file descriptor 2 sent to a temporary
 file, then passes on every line that is not one of these. A failing import, or a GPU that is
-present but unusable, is still said, in one readable line. Anyone who sets TF_CPP_MIN_LOG_LEVEL
-(0 shows everything) gets TensorFlow's log untouched.
+present but unusable, is still said, in one readable line. TF_CPP_MIN_LOG_LEVEL=0 (show
+everything) gets TensorFlow's log untouched; any other level, the usual advice for a quiet
+TensorFlow, is passed on to TensorFlow and the start-up lines stay held back as well.
+
+Loading takes seconds, so a Ctrl-C often lands in it: stop_quietly_on_signals() makes Ctrl-C
+and SIGTERM end the script with one line (exit 130 or 143) instead of a traceback from deep
+inside TensorFlow's import.
 """
 import os
 import re
+import signal
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -27,24 +33,42 @@ START_UP_LINE = re.compile(
     r"|[IW]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] .*"  # absl's information and warning lines
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.")
 CUDA_PROBE_LINE = re.compile(r"E\d{4} [\d:.]+\s+\d+ cuda_platform\.cc:\d+\] failed call to cuInit: (.*)")
-USER_CHOSE_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL" in os.environ
+SHOW_TENSORFLOW_LOG = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() == "0"  # the user asks to see it all
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later information and warnings too
+_terminal_stderr = 2  # where a line for the user goes while file descriptor 2 is captured
+
+
+def stop_quietly_on_signals():
+    """From now on Ctrl-C or SIGTERM ends the script with one line and exit code 130 or 143, even
+    while Keras loads. A run's training and saving take the signals over (common/outcome.py)
+    and give them back."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_quietly)
+
+
+def stop_quietly(signum, frame):
+    name = signal.Signals(signum).name
+    os.write(_terminal_stderr, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
+    raise SystemExit(128 + signum)
 
 
 @contextmanager
 def stderr_captured():
     """Send file descriptor 2 (C++ and Python alike) to a temporary file; yields a list that
     receives its lines afterwards."""
+    global _terminal_stderr
     lines = []
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as capture:
         os.dup2(capture.fileno(), 2)
+        _terminal_stderr = saved
         try:
             yield lines
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
+            _terminal_stderr = 2
             os.close(saved)
             capture.seek(0)
             lines += capture.read().decode("utf-8", "replace").splitlines()
@@ -67,7 +91,7 @@ def report(lines, tensorflow_gpus, gpu_present):
 def tensorflow_log_held_back():
     """For code that may import TensorFlow later, on another backend (keras.utils.set_random_seed
     does, to seed it too): its start-up log is held back as in load_keras()."""
-    if "tensorflow" in sys.modules or USER_CHOSE_LOG_LEVEL:
+    if "tensorflow" in sys.modules or SHOW_TENSORFLOW_LOG:
         yield
         return
     with stderr_captured() as lines:
@@ -82,7 +106,7 @@ def has_nvidia_gpu():
 def load_keras():
     """Import Keras and its backend, and list the devices, keeping TensorFlow's start-up log off
     the terminal. A failed import exits with one line (code 1) after whatever else was said."""
-    if "keras" in sys.modules or USER_CHOSE_LOG_LEVEL:
+    if "keras" in sys.modules or SHOW_TENSORFLOW_LOG:
         import keras
 
         return keras
