@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import ScriptError, UsageError, cannot_load
+from common.errors import ScriptError, cannot_load
 from common.numpy_lstm import LSTM
 from common.numpy_rnn import RNN, Adam, clip, softmax
 from common.text import read_utf8
@@ -22,10 +22,10 @@ SMOOTHING = 0.999  # min-char-rnn's running average of the loss: smooth = 0.999 
 
 
 def read_text(path, flag="--text-file"):
-    """The whole UTF-8 text of `path`; a one-line UsageError if it cannot be learned from."""
+    """The whole UTF-8 text of `path`; a one-line ScriptError if it cannot be learned from."""
     text = read_utf8(path, flag)
     if len(set(text)) < 2:
-        raise UsageError(f"{flag}: {path} holds {'no text' if not text else 'a single character'}; "
+        raise ScriptError(f"{flag}: {path} holds {'no text' if not text else 'a single character'}; "
                          "a language model needs at least two different characters")
     return text
 
@@ -36,7 +36,7 @@ class Streams:
     def __init__(self, ids, count, seq_length):
         usable = (len(ids) - 1) // count  # each stream needs one more character: the last target
         if usable < 1:
-            raise UsageError(f"the text is too short for {count} streams: pass a smaller --batch-size")
+            raise ScriptError(f"the text is too short for {count} streams: pass a smaller --batch-size")
         self.inputs = np.stack([ids[s * usable:(s + 1) * usable] for s in range(count)], axis=1)  # (length, count)
         self.targets = np.stack([ids[s * usable + 1:(s + 1) * usable + 1] for s in range(count)], axis=1)
         self.seq_length = min(seq_length, usable)
@@ -74,12 +74,13 @@ def train(learner, streams, steps, run, on_step):
     """`steps` steps of learner.step(inputs, targets, reset) -> loss, one chunk each; records
     every step's loss in run.outcome; stops after the step in hand on Ctrl-C or a NaN loss."""
     for step in range(1, steps + 1):
+        if not run.completed:  # asked to stop: the steps taken so far are all recorded
+            break
         started = time.perf_counter()
         inputs, targets, starts_a_pass = streams.next_chunk()
         loss = learner.step(inputs, targets, reset=starts_a_pass)
         if not math.isfinite(loss):
             run.outcome.status = "nan loss"
-        if not run.completed:
             break
         run.outcome.record_epoch({"loss": loss}, time.perf_counter() - started)
         on_step(step, loss)

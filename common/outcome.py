@@ -17,6 +17,10 @@ class Outcome:
     evaluation: dict = field(default_factory=dict)  # the test set's metrics after the last complete epoch
     status: str = "completed"
     stopped_in_epoch: int = 0
+    signal_after_training: int = 0  # a Ctrl-C or SIGTERM that came while the run was evaluated or saved
+    # Set by the training loop: puts the weights back as the last complete epoch left them, so that
+    # a stopped run's model holds what its history describes (nothing half-learned from a cut epoch).
+    back_to_last_complete_epoch: object = None
 
     def record_epoch(self, metrics, seconds):
         """Append one complete epoch: each metric's value, and how long the epoch took."""
@@ -34,17 +38,21 @@ class Outcome:
 
     @property
     def exit_code(self):
+        """0 for a completed run; 130 or 143 when a signal stopped it, or came while it was saved."""
+        if self.completed and self.signal_after_training:
+            return 128 + self.signal_after_training
         return EXIT_CODES[self.status]
 
 
 class SignalStops:
     """Ctrl-C and SIGTERM from the start of training until the run is saved.
 
-    The first one marks the outcome interrupted: training stops at the next safe point (after
-    the current step) and the run is saved. A second one while training raises
-    KeyboardInterrupt, caught by `training()`: the run stops at once and is saved. One that comes
-    while the run is being saved is only acknowledged, so that what was learned is not lost
-    half-written; saving takes a second or two. `restore()` gives the signals back.
+    While training, the first one marks the outcome interrupted: training stops at the next safe
+    point (after the current step) and the run is saved. A second one raises KeyboardInterrupt,
+    caught by `training()`: the run stops at once and is saved. Once training has ended (the test
+    set's pass, the examples, the saving), a signal is only acknowledged in one line and
+    remembered: the run is saved as it is and the script then exits 130 or 143. `restore()`
+    gives the signals back.
     """
 
     def __init__(self, outcome):
@@ -60,14 +68,16 @@ class SignalStops:
 
     def on_signal(self, signum, frame):
         name = signal.Signals(signum).name
-        if self.outcome.completed:
+        if not self.in_training:
+            if not self.outcome.signal_after_training:
+                self.outcome.signal_after_training = signum
+                print(f"\n{name}: saving the run first; the script ends when that is done", file=sys.stderr, flush=True)
+        elif self.outcome.completed:
             self.outcome.status = f"interrupted ({name})"
             print(f"\n{name}: stopping after this step and saving the run (Ctrl-C again stops at once)",
                   file=sys.stderr, flush=True)
-        elif self.in_training:
-            raise KeyboardInterrupt
         else:
-            print(f"\n{name}: saving what was learned; one moment", file=sys.stderr, flush=True)
+            raise KeyboardInterrupt
 
     @contextmanager
     def training(self):
@@ -80,8 +90,11 @@ class SignalStops:
                 self.outcome.status = "interrupted (SIGINT)"
         finally:
             self.in_training, sys.unraisablehook = False, hook_before
-            if not self.outcome.completed and not self.outcome.stopped_in_epoch:
-                self.outcome.stopped_in_epoch = self.outcome.epochs_completed + 1
+            if not self.outcome.completed:
+                if not self.outcome.stopped_in_epoch:
+                    self.outcome.stopped_in_epoch = self.outcome.epochs_completed + 1
+                if self.outcome.back_to_last_complete_epoch:
+                    self.outcome.back_to_last_complete_epoch()
 
 
 def quiet_about_interrupts(hook):

@@ -24,12 +24,35 @@ warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will b
 
 class Guard(keras.callbacks.Callback):
     """Ends training after the current batch once the run's outcome is interrupted or the loss is
-    NaN; records in the outcome each complete epoch's metrics and seconds, and the test set's."""
+    NaN; records in the outcome each complete epoch's metrics and seconds, and the test set's.
+    Keeps a copy of the weights (and the optimizer's state) as each complete epoch leaves them,
+    which a stopped run goes back to: its model.keras then holds what its history.csv describes."""
 
     def __init__(self, outcome):
         super().__init__()
         self.outcome = outcome
         self.epoch_started = 0.0
+        self.last_complete = None
+
+    def keep_weights(self):
+        optimizer = self.model.optimizer
+        self.last_complete = ([w.numpy() for w in self.model.weights],
+                              [v.numpy() for v in optimizer.variables] if optimizer else [])
+
+    def back_to_last_complete_epoch(self):
+        if self.last_complete is None:
+            return
+        weights, optimizer_state = self.last_complete
+        for variable, value in zip(self.model.weights, weights):
+            variable.assign(value)
+        optimizer_variables = self.model.optimizer.variables if self.model.optimizer else []
+        if len(optimizer_variables) == len(optimizer_state):  # the optimizer is built once its first step runs
+            for variable, value in zip(optimizer_variables, optimizer_state):
+                variable.assign(value)
+
+    def on_train_begin(self, logs=None):
+        self.keep_weights()
+        self.outcome.back_to_last_complete_epoch = self.back_to_last_complete_epoch
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_started = time.perf_counter()
@@ -52,6 +75,7 @@ class Guard(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.outcome.completed:  # a stopped epoch is partial: it is not counted
             self.outcome.record_epoch(logs or {}, time.perf_counter() - self.epoch_started)
+            self.keep_weights()
 
 
 def callbacks(run):
