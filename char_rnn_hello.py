@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from common import char_lm, cli, predict, runs, seeds
+from common import char_lm, cli, predict, run_folder, runs, seeds
 
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
@@ -68,8 +68,10 @@ SETTINGS = cli.settings(globals(), rules={
      "--seeds compares test accuracies, which a --text-file run has not; run the seeds one by one with --seed"),
 ], options=(
     ("--generate", dict(metavar="N", type=int, help="write N characters with the trained model of --model, then exit")),
-    ("--model", dict(metavar="PATH", help="with --generate: a --text-file run's model.npz or model.keras")),
+    ("--model", dict(metavar="PATH", help="with --generate: a --text-file run's model.npz or model.keras "
+                                          "(default: the newest complete one's)")),
 ))
+SCRIPT = "char_rnn_hello"
 ALPHABET = "alphabet.json"  # saved with a --text-file run: the characters in one-hot order
 SAMPLES = "samples.txt"
 # Keras is imported only where it is used: --impl numpy runs on NumPy alone, in about two seconds.
@@ -110,7 +112,7 @@ def build_model(config, alphabet, streams=None):
 
 def probabilities(model, text, alphabet):
     """Per step, the probability of each letter coming next: shape (len(text), len(alphabet))."""
-    return model.predict(one_hot(text, alphabet)[None], verbose=0)[0]
+    return np.asarray(model.predict_on_batch(one_hot(text, alphabet)[None]))[0]  # one small batch: no tf.data pipeline
 
 
 def answer(model, text, alphabet):
@@ -174,9 +176,11 @@ def learn_text(config, args, run):
         char_lm.train(learner, streams, config.steps, run, report)
     losses = run.history.get("loss", [])
     smooth = char_lm.smoothed(losses, guessing)
+    measured = {}
     if losses:
         recent = float(np.mean(losses[-100:]))
-        run.outcome.evaluation = {"loss": recent}
+        measured = {"training_loss_per_character": recent, "smoothed_loss_per_character": smooth[-1],
+                    "guessing_loss_per_character": guessing}
         print(f"After {len(losses)} steps: loss {recent:.3f} per character (mean of the last {min(100, len(losses))} "
               f"steps; min-char-rnn's smoothed loss {smooth[-1]:.3f}; guessing "
               f"{guessing:.2f}); {1000 * sum(run.outcome.seconds_per_epoch) / len(losses):.1f} s per 1,000 steps")
@@ -185,7 +189,8 @@ def learn_text(config, args, run):
 
     figure = plots.language_model_figure(losses, smooth, guessing,
                                          f"{run.script}: {Path(config.text_file).name}, {config.impl} {config.cell}")
-    return run.finish(learner.model, figure, model_file="model.npz" if config.impl == "numpy" else "model.keras",
+    return run.finish(learner.model, figure, extra=measured,
+                      model_file="model.npz" if config.impl == "numpy" else "model.keras",
                       texts={ALPHABET: json.dumps(alphabet, ensure_ascii=False) + "\n", SAMPLES: "\n".join(samples)})
 
 
@@ -193,9 +198,8 @@ def generate_from_saved(args, config):
     """--generate N --model PATH: new text from a saved --text-file run; exit code 0."""
     if args.generate < 1:
         raise cli.UsageError(f"--generate must be a positive number of characters; got {args.generate}")
-    if not args.model:
-        raise cli.UsageError("--generate needs --model PATH: a --text-file run's model.npz or model.keras")
-    path = predict.model_path(args.model, "char_rnn_hello")  # one line if it does not exist
+    path = saved_text_model(args.model)
+    print(run_folder.provenance(path, "Writing"), file=sys.stderr)
     if path.suffix != ".npz":
         from common.startup import load_keras
 
@@ -206,6 +210,17 @@ def generate_from_saved(args, config):
     ids = learner.sample(0, args.generate, config.temperature, np.random.default_rng(config.seed))
     print(alphabet[0] + "".join(alphabet[i] for i in ids))
     return 0
+
+
+def saved_text_model(model):
+    """--model's model.npz or model.keras; without it, the newest complete --text-file run's."""
+    if model:
+        return predict.model_path(model, SCRIPT, suffixes=(".npz", ".keras"))
+    folder = run_folder.newest_trained(SCRIPT, holding=ALPHABET)
+    if folder is None:
+        raise cli.ScriptError("no language model trained yet: run `python char_rnn_hello.py --text-file PATH` "
+                              "first, or pass --model PATH")
+    return next(path for path in (folder / "model.npz", folder / "model.keras") if path.exists())
 
 
 def main(argv=None):
@@ -220,6 +235,7 @@ def main(argv=None):
 
         backend.prepare(config.seed)
     if config.text_file:
+        run.unit = "step"  # a --text-file run counts gradient steps on chunks, not epochs
         return learn_text(config, args, run)
     alphabet = alphabet_of(config.word)
     inputs, targets = config.word[:-1], config.word[1:]

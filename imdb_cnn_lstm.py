@@ -111,6 +111,7 @@ def main(argv=None):
     # The training set and the test set, every review MAXLEN ids long.
     # The book: sequence.pad_sequences, which moved to keras.utils.
     (x_train, y_train), (x_test, y_test) = load_data(config, args.dry_run)
+    run.data = data.sizes("imdb", len(x_train), len(x_test), synthetic=args.dry_run)
     print(f"{len(x_train)} training reviews, {len(x_test)} test reviews"
           f"{' (synthetic data: --dry-run)' if args.dry_run else ''}")
     x_train = keras.utils.pad_sequences(x_train, maxlen=config.maxlen)
@@ -127,18 +128,16 @@ def main(argv=None):
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         model.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                   callbacks=training.callbacks(run), verbose=training.VERBOSE)
+    vocabulary = data.vocabulary_or_note("imdb", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
         print("\n Test Accuracy: %.4f" % (model.evaluate(test_batches, verbose=0)[1]))
-        try:
-            vocabulary = data.vocabulary("imdb", config.num_words, synthetic=args.dry_run)
+        if vocabulary:
             print('\nYour own text: python imdb_cnn_lstm.py --predict "...". For example:')
             predict.print_answers(model, vocabulary, EXAMPLES, config.maxlen, sentiment)
-        except cli.ScriptError as error:
-            print(f"(No example predictions: the word index is not at hand: {error})")
 
     # The book's graph: test (red) and training (blue) loss per epoch, saved as loss.png
     figure = plots.history_figure(run.history, run.headline(), show=args.show)
-    return run.finish(model, figure)
+    return run.finish(model, figure, texts=predict.saved_texts(vocabulary, config.maxlen))
 
 
 if __name__ == "__main__":

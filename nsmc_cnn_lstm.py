@@ -53,7 +53,7 @@ from common import backend  # first: it loads Keras with TensorFlow's C++ start-
 import keras
 
 import imdb_cnn_lstm  # the book's model and its settings, not a copy
-from common import nsmc, plots, runs, training
+from common import data, nsmc, plots, runs, training
 from common.text import Vocabulary
 
 def load_data(tokenizer, dry_run):
@@ -73,8 +73,7 @@ def build_model(config):
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
     if predict.wanted(args):
-        return predict.main(args, config, None, answer=imdb_cnn_lstm.sentiment,
-                            saved_vocabulary=nsmc.saved_vocabulary)
+        return predict.main(args, config, None, answer=imdb_cnn_lstm.sentiment)
     if config.seeds > 1:  # one run per seed, each in its own process, then their spread
         return seeds.main(__file__, config, args, book=PUBLISHED)
     backend.prepare(config.seed)
@@ -83,6 +82,7 @@ def main(argv=None):
     # The reviews as tokens, and the vocabulary counted on the training set (Keras did this for IMDB).
     tokenizer = tokenizers.tokenizer(config.tokenizer)
     (train_tokens, y_train), (test_tokens, y_test) = load_data(tokenizer, args.dry_run)
+    run.data = data.sizes("nsmc", len(train_tokens), len(test_tokens), synthetic=args.dry_run)
     print(f"{len(train_tokens)} training reviews, {len(test_tokens)} test reviews, split into {tokenizer.name}"
           f"{' (synthetic data: --dry-run)' if args.dry_run else ''}")
     vocabulary = Vocabulary.counted(train_tokens, config.num_words, tokenizer.split)
@@ -104,7 +104,7 @@ def main(argv=None):
         predict.print_answers(model, vocabulary, EXAMPLES, config.maxlen, imdb_cnn_lstm.sentiment)
 
     figure = plots.history_figure(run.history, run.headline(), show=args.show)
-    return run.finish(model, figure, texts={nsmc.VOCABULARY: nsmc.vocabulary_json(vocabulary, tokenizer, config.maxlen)})
+    return run.finish(model, figure, texts=predict.saved_texts(vocabulary, config.maxlen, tokenizer))
 
 
 if __name__ == "__main__":

@@ -82,13 +82,8 @@ def top_topics(probabilities, count=3):
     return [column for topic in likeliest for column in (names[topic], f"{probabilities[topic]:.4f}")]
 
 
-def show_one_wire(model, wire, padded, topic, config, dry_run):
+def show_one_wire(model, wire, padded, topic, vocabulary):
     """Print one test wire in words, with its true and predicted topic."""
-    try:
-        vocabulary = data.vocabulary("reuters", config.num_words, synthetic=dry_run)
-    except cli.ScriptError as error:
-        print(f"(No example wire: the word index is not at hand: {error})")
-        return
     names = reuters.get_label_names()
     probabilities = model.predict(training.batches(padded[None, :]), verbose=0)[0]
     guess = int(probabilities.argmax())
@@ -111,6 +106,7 @@ def main(argv=None):
     (X_train, Y_train), (X_test, Y_test) = load_data(config, args.dry_run)
 
     # A look at the data
+    run.data = data.sizes("reuters", len(X_train), len(X_test), synthetic=args.dry_run)
     category = int(max(Y_train.max(), Y_test.max())) + 1
     print(f"{category} categories{' (synthetic data: --dry-run)' if args.dry_run else ''}")
     print(f"{len(X_train)} training newswires, {len(X_test)} test newswires")
@@ -133,13 +129,15 @@ def main(argv=None):
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         model.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                   callbacks=training.callbacks(run), verbose=training.VERBOSE)
+    vocabulary = data.vocabulary_or_note("reuters", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
         print("\n Test Accuracy: %.4f" % (model.evaluate(test_batches, verbose=0)[1]))
-        show_one_wire(model, X_test[0], x_test[0], int(Y_test[0]), config, args.dry_run)
+        if vocabulary:
+            show_one_wire(model, X_test[0], x_test[0], int(Y_test[0]), vocabulary)
 
     # The book's graph: test (red) and training (blue) loss per epoch, saved as loss.png
     figure = plots.history_figure(run.history, run.headline(), show=args.show)
-    return run.finish(model, figure)
+    return run.finish(model, figure, texts=predict.saved_texts(vocabulary, config.maxlen))
 
 
 if __name__ == "__main__":

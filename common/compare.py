@@ -5,34 +5,42 @@
     python -m common.compare RUN_FOLDER RUN_FOLDER    # just these runs
     python -m common.compare GROUP_A GROUP_B          # two --seeds groups: a real difference, or noise?
 
-Prints one row per run and writes compare.png: test loss and test accuracy per epoch,
-one curve per run, labelled by the settings that differ. A --seeds group is one row (its
-mean ± standard deviation over the seeds) and one band. Given two groups, it prints the
-difference of their mean test accuracies with a 95% confidence interval (Welch's t) and
+Prints one row per run and writes a figure, runs/compare/<time>-<script>.png (never over an
+earlier one, never into the folders it reads): test loss and test accuracy per epoch, one
+curve per run, labelled by the settings that differ. A --seeds group is one row (its mean ±
+standard deviation over the seeds, its seeds as a range) and one band. Runs on synthetic data
+(--dry-run) or a cut-down copy of a dataset are marked as such. Given two groups, it prints
+the difference of their mean test accuracies with a 95% confidence interval (Welch's t) and
 says whether that is within seed noise. Reads only the run folders' files; loads no TensorFlow.
 """
 import argparse
 import sys
 from pathlib import Path
 
-from common.errors import UsageError
-from common.run_folder import (METRICS, RUNS_ROOT, Group, is_group, is_run, read_group, read_run, runs_newest_first,
-                               write_atomically)
+from common.errors import ScriptError, UsageError
+from common.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_run, read_group, read_run,
+                               runs_newest_first, script_folder, timestamp, write_atomically)
+
+FIGURES = RUNS_ROOT / "compare"  # where the figures go unless --out names a file
 from common.spread import welch_interval
 
 
 def run_folders(paths):
-    """Expand the command line: a folder of runs stands for every run in it."""
+    """Expand the command line: a folder of runs stands for every run and group in it (its dry
+    runs, in dry-run/, only when named). No paths: every run of the script run most recently."""
     if not paths:
-        newest = max(RUNS_ROOT.glob(f"*/*/{METRICS}"), key=lambda p: p.stat().st_mtime, default=None)
+        records = [path for pattern in (f"*/*/{METRICS}", f"*/*/{GROUP}", f"*/{DRY_RUNS}/*/{METRICS}",
+                                        f"*/{DRY_RUNS}/*/{GROUP}") for path in RUNS_ROOT.glob(pattern)]
+        newest = max(records, key=lambda p: p.stat().st_mtime, default=None)
         if newest is None:
-            raise UsageError(f"no runs under {RUNS_ROOT}/ yet: run a script first, or name run folders")
+            raise ScriptError(f"no runs under {RUNS_ROOT}/ yet: run a script first, or name run folders")
         paths = [newest.parent.parent]
     folders = []
     for path in map(Path, paths):
         if not path.is_dir():
-            raise UsageError(f"{path} is not a folder")
-        folders += [path] if is_run(path) or is_group(path) else sorted(p for p in path.iterdir() if p.is_dir())
+            raise ScriptError(f"{path} is not a folder")
+        folders += [path] if is_run(path) or is_group(path) else sorted(
+            p for p in path.iterdir() if p.is_dir() and p.name != DRY_RUNS)
     return folders
 
 
@@ -51,14 +59,24 @@ def collect(folders):
 
 
 def differing_settings(records):
-    names = sorted({name for record in records for name in record.metrics["settings"]})
-    return [name for name in names if len({repr(r.metrics["settings"].get(name)) for r in records}) > 1]
+    names = sorted({name for record in records for name in record.settings})
+    return [name for name in names if len({repr(r.settings.get(name)) for r in records}) > 1]
+
+
+def data_kind(record):
+    """What the run learned from: real data, synthetic (--dry-run), or a cut-down copy."""
+    if record.metrics.get("synthetic_data"):
+        return "synthetic"
+    return "cut-down" if record.metrics.get("cut_down_data") else "real"
 
 
 def label(record, names):
-    """The run's folder name and the settings in which it differs from the others."""
-    differences = ", ".join(f"{name}={record.metrics['settings'].get(name)}" for name in names)
-    return f"{record.name}: {differences}" if differences else record.name
+    """The run's folder name, the settings in which it differs from the others, and its data
+    unless that is the real dataset."""
+    differences = [f"{name}={record.settings.get(name)}" for name in names]
+    if data_kind(record) != "real":
+        differences.append(f"{data_kind(record)} data")
+    return f"{record.name}: {', '.join(differences)}" if differences else record.name
 
 
 def accuracy_cell(record):
@@ -79,14 +97,14 @@ def group_difference(groups):
 
 
 def table(records, names):
-    columns = ["run", "started", *names, "epochs", "best loss", "final loss", "accuracy", "s/epoch", "status"]
+    columns = ["run", "started", "data", *names, "epochs", "best loss", "final loss", "accuracy", "s/epoch", "status"]
     rows = []
     for record in records:
         losses, metrics = record.curve("loss"), record.metrics
         seconds = metrics.get("seconds_per_epoch") or []
         rows.append([
-            record.name, metrics.get("started", "?").replace("T", " ")[:16],
-            *(str(metrics["settings"].get(name)) for name in names),
+            record.name, metrics.get("started", "?").replace("T", " ")[:16], data_kind(record),
+            *(str(record.settings.get(name)) for name in names),
             str(metrics.get("epochs_completed", len(losses))),
             f"{min(losses):.4f}" if losses else "-", f"{losses[-1]:.4f}" if losses else "-",
             accuracy_cell(record),
@@ -123,25 +141,31 @@ def figure(records, names):
     return fig
 
 
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def summary_against_previous(script, current_folder, metrics):
-    """One or two lines: how this run compares with the previous run of the same script."""
+    """One or two lines: how this run compares with the previous run of the same script on the
+    same kind of data (a dry run with the dry runs, real work with real work)."""
     if "test_accuracy" not in metrics:
         return None
-    others = (folder for folder in runs_newest_first(script) if folder.resolve() != Path(current_folder).resolve())
+    synthetic = bool(metrics.get("synthetic_data"))
+    others = (folder for folder in runs_newest_first(script, within=script_folder(script, synthetic))
+              if folder.resolve() != Path(current_folder).resolve())
     for folder in others:  # reading only as far back as needed
         try:
             record = read_run(folder)
         except ValueError:
             continue
-        if "test_accuracy" in record.metrics:
+        previous = record.metrics
+        if (bool(previous.get("synthetic_data")) == synthetic and is_number(previous.get("test_accuracy"))
+                and is_number(previous.get("test_loss"))):
             break
     else:
         return None
-    previous = record.metrics
     changes = [f"{name} {previous['settings'].get(name)} -> {value}"
                for name, value in metrics["settings"].items() if previous["settings"].get(name) != value]
-    if previous.get("synthetic_data") != metrics.get("synthetic_data"):
-        changes.append("synthetic data" if metrics.get("synthetic_data") else "real data")
     accuracy_change = metrics["test_accuracy"] - previous["test_accuracy"]
     verdict = "better" if accuracy_change > 0 else "worse" if accuracy_change < 0 else "the same"
     return (f"Compared with the previous run ({record.name}): test accuracy {metrics['test_accuracy']:.4f} "
@@ -150,18 +174,33 @@ def summary_against_previous(script, current_folder, metrics):
             f"Settings changed: {', '.join(changes) if changes else 'none'}.")
 
 
+def figure_path(out, script):
+    """--out as given, else a new file under runs/compare/; never an existing file."""
+    if out:
+        path = Path(out)
+        if path.exists():
+            raise ScriptError(f"--out: {path} already exists; a figure never replaces another, choose a new name")
+        return path
+    path, number = FIGURES / f"{timestamp()}-{script}.png", 1
+    while path.exists():
+        number += 1
+        path = FIGURES / f"{timestamp()}-{script}-{number}.png"
+    return path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m common.compare", description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="*", help="run folders, or a folder of runs (default: the latest script's runs)")
-    parser.add_argument("--out", help="where to write the figure (default: compare.png beside the runs)")
+    parser.add_argument("--out", help=f"the figure's file, new (default: {FIGURES}/<time>-<script>.png)")
     args = parser.parse_args(argv)
     try:
         records, notes = collect(run_folders(args.runs))
         if not records:
-            raise UsageError("no complete run to compare")
-    except UsageError as error:
+            raise ScriptError("no complete run to compare")
+        out = figure_path(args.out, records[0].metrics["script"])
+    except (UsageError, ScriptError) as error:
         print(f"compare: error: {error}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(error, UsageError) else 1
     for note in notes:
         print(note, file=sys.stderr)
     records.sort(key=lambda record: record.metrics.get("started", ""))
@@ -170,13 +209,23 @@ def main(argv=None):
     groups = [record for record in records if isinstance(record, Group)]
     if len(groups) == 2:
         print("\n" + group_difference(groups))
-    parents = {record.folder.parent for record in records}
-    out = Path(args.out) if args.out else (parents.pop() if len(parents) == 1 else Path(".")) / "compare.png"
     fig = figure(records, names)
-    write_atomically(out, lambda path: fig.savefig(path, format="png", dpi=110))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(out, lambda path: fig.savefig(path, format="png", dpi=110))
+    except OSError as error:
+        print(f"compare: error: cannot write the figure {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     print(f"\nFigure: {out}")
     return 0
 
 
 if __name__ == "__main__":
+    from common.startup import stop_quietly_on_signals
+
+    stop_quietly_on_signals()  # Ctrl-C: one line, exit 130
     sys.exit(main())

@@ -6,11 +6,13 @@ user's file is never deleted or overwritten: a damaged one is set aside while Ke
 its copy (and put back if it cannot), a readable one with another checksum (a copy from a
 mirror) is refused unless USE_CACHED_DATA_AS_IS=1 says to use it as it is.
 """
+import io
 import json
 import os
 import pickle
+import sys
 import zipfile
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
@@ -26,7 +28,9 @@ KERAS_CHECKSUMS = {  # as keras/src/datasets/reuters.py and imdb.py give them: s
     "imdb.npz": "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
     "imdb_word_index.json": "bfafd718b763782e994055a2d397834f",
 }
-AS_IS_SWITCH = "USE_CACHED_DATA_AS_IS"  # =1: use a readable cached file whatever its checksum
+AS_IS_SWITCH = "USE_CACHED_DATA_AS_IS"  # =1 (or true, yes): use a readable cached file whatever its checksum
+OFFLINE_WAY_IN = f"README: 'Offline' ({AS_IS_SWITCH}=1 uses a copy from elsewhere)"
+FULL_SIZES = {"reuters": 11_228, "imdb": 50_000, "nsmc": 200_000}  # examples in the published datasets
 BROKEN_FILE_ERRORS = (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, KeyError, OSError, ValueError)
 
 
@@ -74,14 +78,14 @@ def keras_cache(filename):
             set_aside = cached.with_name(cached.name + ".damaged")
             os.replace(cached, set_aside)
         elif not file_utils.validate_file(str(cached), KERAS_CHECKSUMS[filename]):
-            if os.environ.get(AS_IS_SWITCH) != "1":
+            if not use_cached_as_is():
                 raise ScriptError(
                     f"{filename} in {folder} is kept: it is readable but its checksum is not Keras's (a copy "
                     f"from another source?); delete it to download Keras's copy, or use it as it is with "
                     f"{AS_IS_SWITCH}=1")
             keras_check = accepting(cached)
     try:
-        with keras_check:
+        with keras_check, download_line_held_back():
             yield cached
     except Exception as error:  # Keras raises a bare Exception when the download fails
         if "URL fetch failure" in str(error) and damage:
@@ -89,7 +93,7 @@ def keras_cache(filename):
                               f"downloaded from {url} (no network?); place a good copy there") from None
         if "URL fetch failure" in str(error):
             raise ScriptError(f"{filename} is not in the Keras cache and could not be downloaded from {url} "
-                              f"(no network?); place a copy in {folder} (the folder follows $KERAS_HOME)") from None
+                              f"(no network?); place a copy in {folder} (the folder follows $KERAS_HOME); {OFFLINE_WAY_IN}") from None
         if isinstance(error, BROKEN_FILE_ERRORS):
             raise ScriptError(f"{filename} in {folder} is damaged ({type(error).__name__}: {error}); delete it "
                               "so that Keras downloads it again, or place a good copy there") from None
@@ -100,6 +104,56 @@ def keras_cache(filename):
     if set_aside:
         print(f"note: {filename} in {folder} was damaged ({damage}); Keras downloaded its own copy, "
               f"and the damaged file is kept as {set_aside.name}")
+
+
+def use_cached_as_is():
+    return os.environ.get(AS_IS_SWITCH, "").strip().lower() in ("1", "true", "yes")
+
+
+class DownloadLineHeldBack(io.TextIOBase):
+    """Standard output, less Keras's "Downloading data from ..." line until the download shows
+    progress: offline, the one-line error comes alone, not after a download that never began."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream, self.held = stream, ""
+
+    def write(self, text):
+        if not self.held and text.startswith("Downloading data from"):
+            self.held = text
+            return len(text)
+        self.release()
+        return self.stream.write(text)
+
+    def release(self):
+        if self.held:
+            self.stream.write(self.held)
+            self.held = ""
+
+    def flush(self):
+        self.stream.flush()
+
+    def isatty(self):  # Keras's progress bar asks
+        return self.stream.isatty()
+
+
+@contextmanager
+def download_line_held_back():
+    stream = DownloadLineHeldBack(sys.stdout)
+    with redirect_stdout(stream):
+        yield
+    stream.release()  # a download that began and ended; a failed one never says it began
+
+
+def sizes(dataset, train, test, synthetic):
+    """For metrics.json: how many training and test examples a run had, and whether that is
+    much less than the published dataset (a cut-down copy), which gets a one-line note."""
+    full = FULL_SIZES[dataset]
+    cut_down = not synthetic and train + test < 0.9 * full
+    if cut_down:
+        print(f"note: this copy of {dataset} holds {train + test:,} examples ({train:,} training, {test:,} test), "
+              f"the published one {full:,}: results will not be comparable with the book's", file=sys.stderr)
+    return {"train_size": train, "test_size": test, "cut_down_data": cut_down}
 
 
 def synthetic_sequences(num_classes, num_words, train_size=200, test_size=100, seed=0):
@@ -133,3 +187,13 @@ def vocabulary(dataset, num_words, synthetic=False):
 
     with keras_cache(f"{dataset}_word_index.json"):
         return Vocabulary(getattr(keras.datasets, dataset).get_word_index(), num_words)
+
+
+def vocabulary_or_note(dataset, num_words, synthetic=False):
+    """vocabulary(...), or None with a one-line note when the word index cannot be had (offline)."""
+    try:
+        return vocabulary(dataset, num_words, synthetic)
+    except ScriptError as error:
+        print(f"note: no word index, so no examples in words and no vocabulary saved for --predict ({error})",
+              file=sys.stderr)
+        return None

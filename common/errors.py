@@ -2,11 +2,13 @@
 
 
 class UsageError(Exception):
-    """Bad input from the user: one line on stderr, exit code 2, nothing done."""
+    """The command line asks for what cannot be (an unknown flag, a value out of range, flags
+    that do not go together): one line on stderr, exit code 2, nothing done."""
 
 
 class ScriptError(Exception):
-    """A failure the user can fix (no data, a bad file): one line on stderr, exit code 1."""
+    """Something the command names or needs cannot be used (a file, a folder, the data, a model),
+    or the run failed: one line on stderr, exit code 1. The user can fix it."""
 
 
 def cannot_load(path, error):

@@ -24,7 +24,6 @@ URL = "https://raw.githubusercontent.com/e9t/nsmc/master/"
 FILES = ("ratings_train.txt", "ratings_test.txt")
 HEADER = "id\tdocument\tlabel"
 SUBFOLDER = "nsmc"
-VOCABULARY = "vocabulary.json"  # saved with each run, so that --predict encodes as training did
 
 
 def folder():
@@ -36,11 +35,12 @@ def download(filename):
     import keras
 
     try:
-        return keras.utils.get_file(filename, URL + filename, cache_subdir=os.path.join("datasets", SUBFOLDER))
+        with data.download_line_held_back():
+            return keras.utils.get_file(filename, URL + filename, cache_subdir=os.path.join("datasets", SUBFOLDER))
     except Exception as error:  # Keras raises a bare Exception when the download fails
         if "URL fetch failure" in str(error):
             raise ScriptError(f"{filename} is not in {folder()} and could not be downloaded from {URL + filename} "
-                              "(no network?); place a copy there (the folder follows $KERAS_HOME)") from None
+                              f"(no network?); place a copy there (the folder follows $KERAS_HOME); {data.OFFLINE_WAY_IN}") from None
         raise
 
 
@@ -93,13 +93,18 @@ def tokenized(tokenizer, sources, texts):
 
 
 def split_with_progress(tokenizer, texts, title, chunk=5000):
+    """A progress bar on a terminal; in a log file (Keras's bar would write its control
+    characters there) the title and one line at the end."""
     import keras
 
-    print(title)
-    bar = keras.utils.Progbar(len(texts), unit_name="review")
+    print(title, flush=True)
+    bar = keras.utils.Progbar(len(texts), unit_name="review") if sys.stdout.isatty() else None
     for start in range(0, len(texts), chunk):
         yield from tokenizer.split_many(texts[start:start + chunk])
-        bar.update(min(start + chunk, len(texts)))
+        if bar:
+            bar.update(min(start + chunk, len(texts)))
+    if not bar:
+        print(f"{len(texts)} reviews split", flush=True)
 
 
 def load_data(tokenizer):
@@ -140,34 +145,3 @@ def synthetic_data(tokenizer):
     """load_data's shape, from synthetic_reviews, through the same tokenizer (nothing cached)."""
     return tuple((list(tokenizer.split_many(texts)), labels)
                  for texts, labels in (synthetic_reviews(300, seed=0), synthetic_reviews(100, seed=1)))
-
-
-def vocabulary_json(vocabulary, tokenizer, maxlen):
-    """What a run saves beside its model: the tokenizer, the words by rank, the length."""
-    return json.dumps({"tokenizer": tokenizer.name, "tokenizer_version": tokenizer.version,
-                       "num_words": vocabulary.num_words, "maxlen": maxlen, "words": vocabulary.ranked_words()},
-                      ensure_ascii=False, indent=0) + "\n"
-
-
-def saved_vocabulary(model_path):
-    """(Vocabulary, maxlen) saved with the run of model_path: texts are encoded as in training,
-    whatever the settings at the top of the script say now."""
-    from common import tokenizers
-    from common.text import Vocabulary
-
-    path = model_path.parent / VOCABULARY
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        name, words, num_words, maxlen = record["tokenizer"], record["words"], record["num_words"], record["maxlen"]
-        word_index = {word: rank for rank, word in enumerate(words, start=1)}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
-        raise ScriptError(f"cannot read {path}, the vocabulary the model was trained with ({reason}); "
-                          "train again or pass --model of a complete run") from None
-    if name not in tokenizers.NAMES:
-        raise ScriptError(f"{path} names a tokenizer this version does not have: {name!r}")
-    tokenizer = tokenizers.tokenizer(name)
-    if tokenizer.version != record.get("tokenizer_version"):
-        print(f"note: the model was trained with {record.get('tokenizer_version')}, this is {tokenizer.version}; "
-              "a few texts may split differently", file=sys.stderr)
-    return Vocabulary(word_index, num_words, tokenizer.split), maxlen

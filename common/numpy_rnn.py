@@ -73,8 +73,8 @@ class Network:
         """Per step, the softmax of the output scores for one sequence xs (T, input)."""
         return softmax(self.forward(xs)[1])
 
-    def predict(self, batch, verbose=0):
-        """Probabilities for a batch of sequences (N, T, input), as keras.Model.predict gives them."""
+    def predict_on_batch(self, batch):
+        """Probabilities for a batch of sequences (N, T, input), as keras.Model.predict_on_batch gives them."""
         return np.array([self.probabilities(xs) for xs in batch])
 
     def save(self, path):

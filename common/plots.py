@@ -1,6 +1,21 @@
-"""The book's figure: train and test loss per epoch, with accuracy beside it."""
+"""The book's figure: train and test loss per epoch, with accuracy beside it; and the others."""
+import sys
+
 import matplotlib
 import numpy as np
+
+
+def show_or_close(figure, show):
+    """After a figure is saved: open it in a window if --show asked and there is a display (else
+    say so in one line), then close it, so that a long session does not pile figures up."""
+    import matplotlib.pyplot as plt
+
+    if show and matplotlib.get_backend().lower() == "agg":
+        print("note: --show: there is no display here to open a window on; the figure is saved as a PNG",
+              file=sys.stderr)
+    elif show:
+        plt.show()
+    plt.close(figure)
 
 
 def history_figure(history, title, show=False):

@@ -1,18 +1,23 @@
 """A trained model reads the user's own text: --predict TEXT, --predict-file PATH, --model PATH.
 
 One path for every script that predicts: read the texts (one line of error for empty, binary
-or non-UTF-8 input), load a model.keras of that script whose vocabulary and length match the
-settings, encode the texts exactly as the dataset's were encoded (common/text.py) and print
-one tab-separated line per text: the script's answer columns, then the start of the text.
-Keras is imported only when a prediction runs, so that the flags cost --help nothing.
+or non-UTF-8 input), choose the model (common/run_folder.py: the newest complete run on real
+data, unless --model names one) and say on stderr which run answers, encode the texts exactly
+as training did with the vocabulary saved beside the model (vocabulary.json; an older run
+without one uses the dataset's word index in the Keras cache), and print one tab-separated
+line per text: the script's answer columns, then the start of the text. Keras is imported
+only when a prediction runs, so that the flags cost --help nothing.
 """
+import json
 import sys
 from pathlib import Path
 
-from common import data, run_folder
+from common import data, run_folder, tokenizers
 from common.cli import flag_name
 from common.errors import ScriptError, UsageError, cannot_load
-from common.text import read_utf8
+from common.text import Vocabulary, read_utf8
+
+VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
 
 PREVIEW_LENGTH = 70
 WITH_SEEDS = "--predict answers with one trained model; it does not go with --seeds"
@@ -23,7 +28,7 @@ def options(answer):
     return (
         ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
         ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file")),
-        ("--model", dict(metavar="PATH", help="model.keras to predict with (default: the newest run's)")),
+        ("--model", dict(metavar="PATH", help="model.keras to predict with (default: the newest complete run's on real data)")),
     )
 
 
@@ -33,21 +38,30 @@ def wanted(args):
 
 
 def read_texts(args):
-    """The user's texts from --predict or --predict-file, blank lines dropped; bad input raises UsageError."""
+    """The user's texts from --predict or --predict-file, blank lines dropped; an empty --predict
+    raises UsageError, a file that holds no text ScriptError."""
     texts = [args.predict] if args.predict is not None else read_utf8(args.predict_file, "--predict-file").splitlines()
     texts = [text for text in texts if text.strip()]
+    if not texts and args.predict is not None:
+        raise UsageError("--predict: nothing to classify, the text is empty")
     if not texts:
-        raise UsageError("nothing to classify: the text is empty")
+        raise ScriptError(f"--predict-file: {args.predict_file} holds no text to classify")
     return texts
 
 
-def model_path(path, script):
-    """--model's path, else the newest run's model; ScriptError if there is none."""
-    path = Path(path) if path else run_folder.newest_model(script)
+def model_path(path, script, suffixes=(".keras",)):
+    """--model's path, else the newest complete run's on real data; ScriptError if there is none."""
     if path is None:
-        raise ScriptError(f"no trained model yet: run `python {script}.py` first, or pass --model PATH")
+        folder = run_folder.newest_trained(script)
+        if folder is None:
+            raise ScriptError(f"no model trained on real data yet: run `python {script}.py` first (a --dry-run or "
+                              "stopped run's model answers only when --model names it)")
+        return folder / run_folder.MODEL
+    path = Path(path)
     if not path.is_file():
         raise ScriptError(f"--model: {path} does not exist")
+    if path.suffix not in suffixes:
+        raise ScriptError(f"--model: {path} is not a saved model ({' or '.join(suffixes)} file)")
     return path
 
 
@@ -95,22 +109,65 @@ def print_answers(model, vocabulary, texts, maxlen, answer):
         print("\t".join([*answer(row), preview(text)]))
 
 
-def main(args, config, dataset, answer, saved_vocabulary=None):
-    """The whole --predict path; exit code 0. The words are keras.datasets.<dataset>'s, cut to the
-    settings; or, for a corpus whose vocabulary each run counts, saved_vocabulary(model path)
-    gives (Vocabulary, maxlen) as that run saved them."""
+def vocabulary_json(vocabulary, tokenizer, maxlen):
+    """What a run saves beside its model (VOCABULARY): the tokenizer, the words by rank, the length."""
+    return json.dumps({"tokenizer": tokenizer.name, "tokenizer_version": tokenizer.version,
+                       "num_words": vocabulary.num_words, "maxlen": maxlen, "words": vocabulary.ranked_words()},
+                      ensure_ascii=False, indent=0) + "\n"
+
+
+def saved_texts(vocabulary, maxlen, tokenizer=None):
+    """For Run.finish(texts=...): VOCABULARY, so that the run's model reads text with no dataset
+    cache and no network (tokenizer: the one that split the corpus, else Keras's word split)."""
+    if vocabulary is None:
+        return {}
+    return {VOCABULARY: vocabulary_json(vocabulary, tokenizer or tokenizers.KerasWords(), maxlen)}
+
+
+def saved_vocabulary(model_path):
+    """(Vocabulary, maxlen) saved with the run of model_path: texts are encoded as in training,
+    whatever the settings at the top of the script say now."""
+    path = Path(model_path).parent / VOCABULARY
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        name, words, num_words, maxlen = record["tokenizer"], record["words"], record["num_words"], record["maxlen"]
+        word_index = {word: rank for rank, word in enumerate(words, start=1) if word is not None}
+        if not (isinstance(num_words, int) and isinstance(maxlen, int)):
+            raise TypeError("num_words and maxlen must be whole numbers")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
+        raise ScriptError(f"cannot read {path}, the vocabulary the model was trained with ({reason}); "
+                          "train again or pass --model of a complete run") from None
+    if name not in tokenizers.TOKENIZERS:
+        raise ScriptError(f"{path} names a tokenizer this version does not have: {name!r}")
+    tokenizer = tokenizers.tokenizer(name)
+    if tokenizer.version != record.get("tokenizer_version"):
+        print(f"note: the model was trained with {record.get('tokenizer_version')}, this is {tokenizer.version}; "
+              "a few texts may split differently", file=sys.stderr)
+    return Vocabulary(word_index, num_words, tokenizer.split), maxlen
+
+
+def encoding_for(model, path, config, dataset):
+    """(Vocabulary, maxlen) that the model at `path` was trained with: the one saved beside it; for
+    an older run without it, keras.datasets.<dataset>'s word index cut to the settings."""
+    if (Path(path).parent / VOCABULARY).exists() or dataset is None:
+        vocabulary, maxlen = saved_vocabulary(path)
+        check_fits(model, path, {"num_words": vocabulary.num_words, "maxlen": maxlen},
+                   lambda trained: "the vocabulary saved beside it is another run's")
+        return vocabulary, maxlen
+    check_fits(model, path, {"num_words": config.num_words, "maxlen": config.maxlen}, pass_flags)
+    return data.vocabulary(dataset, config.num_words), config.maxlen
+
+
+def main(args, config, dataset, answer):
+    """The whole --predict path; exit code 0. `dataset` names keras.datasets.<dataset>, whose word
+    index encodes text for a run saved before runs kept their vocabulary (None: none such)."""
     if getattr(config, "seeds", 1) > 1:
         raise UsageError(WITH_SEEDS)
     texts = read_texts(args)  # bad text fails before any model is loaded
     path = model_path(args.model, args.script)
     model = trained_model(path, args.script)
-    if saved_vocabulary:
-        vocabulary, maxlen = saved_vocabulary(path)
-        check_fits(model, path, {"num_words": vocabulary.num_words, "maxlen": maxlen},
-                   lambda trained: "the vocabulary saved beside it is another run's")
-    else:
-        maxlen = config.maxlen
-        check_fits(model, path, {"num_words": config.num_words, "maxlen": maxlen}, pass_flags)
-        vocabulary = data.vocabulary(dataset, config.num_words)
+    print(run_folder.provenance(path, "Answering"), file=sys.stderr)
+    vocabulary, maxlen = encoding_for(model, path, config, dataset)
     print_answers(model, vocabulary, texts, maxlen, answer)
     return 0

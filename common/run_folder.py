@@ -1,12 +1,14 @@
 """What a run folder holds, written and read in this one place.
 
     runs/<script>/<timestamp>/   loss.png  history.csv  metrics.json  model.keras  tensorboard/
+    runs/<script>/dry-run/...    the same for --dry-run, kept apart from real work
 
 Every file is written through a temporary file and renamed, so a crash never leaves half
 a file. Loads nothing heavy: `--rerun` and `python -m common.compare` read runs without
 TensorFlow.
 """
 import csv
+import datetime
 import io
 import json
 import os
@@ -15,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import UsageError
+from common.errors import ScriptError
 
 RUNS_ROOT = Path("runs")
+DRY_RUNS = "dry-run"  # runs/<script>/dry-run/<timestamp>/: dry runs, apart from real work
 METRICS, HISTORY, LOSS_FIGURE, MODEL, TENSORBOARD = "metrics.json", "history.csv", "loss.png", "model.keras", "tensorboard"
 GROUP, SEEDS_FIGURE = "group.json", "seeds.png"  # a --seeds group: its summary and figure; its runs in seed<K>/
 
@@ -38,20 +41,20 @@ def write_text(path, text):
     return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 
-def history_csv(history, seconds_per_epoch):
-    """One row per epoch: every metric Keras logged, and the epoch's seconds."""
+def history_csv(history, seconds_per_epoch, unit="epoch"):
+    """One row per epoch (or step): every metric Keras logged, and the epoch's seconds."""
     buffer = io.StringIO()
     metrics = list(history)
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["epoch", *metrics, "seconds"])
+    writer.writerow([unit, *metrics, "seconds"])
     for epoch, seconds in enumerate(seconds_per_epoch):
         writer.writerow([epoch + 1, *(repr(history[m][epoch]) for m in metrics), f"{seconds:.3f}"])
     return buffer.getvalue()
 
 
-def write_record(folder, history, seconds_per_epoch, metrics):
+def write_record(folder, history, seconds_per_epoch, metrics, unit="epoch"):
     """history.csv and metrics.json; returns their paths."""
-    return [write_text(Path(folder) / HISTORY, history_csv(history, seconds_per_epoch)),
+    return [write_text(Path(folder) / HISTORY, history_csv(history, seconds_per_epoch, unit)),
             write_text(Path(folder) / METRICS, json.dumps(metrics, indent=2) + "\n")]
 
 
@@ -66,6 +69,10 @@ class Record:
     @property
     def name(self):
         return self.folder.name
+
+    @property
+    def settings(self):
+        return self.metrics["settings"]
 
     def curve(self, metric):
         """The per-epoch test (validation) curve; the training curve where a script has no test set."""
@@ -105,9 +112,16 @@ class Group:
         return self.folder.name
 
     @property
+    def settings(self):
+        """The group's settings, with its seeds as a range (the members differ only in the seed)."""
+        seeds = self.summary.get("finished") or []
+        seed = f"{min(seeds)}-{max(seeds)}" if len(seeds) > 1 else (seeds[0] if seeds else "-")
+        return {**self.summary["settings"], "seed": seed, "seeds": len(seeds)}
+
+    @property
     def metrics(self):
         seconds = [s for member in self.members for s in member.metrics.get("seconds_per_epoch", [])]
-        return {**self.summary, "test_accuracy": self.summary["test_accuracy"]["mean"],
+        return {**self.summary, "settings": self.settings, "test_accuracy": self.summary["test_accuracy"]["mean"],
                 "test_loss": self.summary["test_loss"]["mean"], "seconds_per_epoch": seconds,
                 "epochs_completed": min(member.metrics["epochs_completed"] for member in self.members)}
 
@@ -151,19 +165,61 @@ def recorded_settings(folder, script):
         recorded = json.loads(path.read_text(encoding="utf-8"))
         settings, recorded_script = recorded["settings"], recorded["script"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise UsageError(f"--rerun: {path} is missing or is not a run's {METRICS}") from None
+        raise ScriptError(f"--rerun: {path} is missing or is not a run's {METRICS}") from None
     if recorded_script != script:
-        raise UsageError(f"--rerun: {folder} is a run of {recorded_script}, not of {script}")
+        raise ScriptError(f"--rerun: {folder} is a run of {recorded_script}, not of {script}")
     return {name.upper(): value for name, value in settings.items()}, bool(recorded.get("synthetic_data"))
 
 
-def runs_newest_first(script, holding=METRICS):
-    """The folders of a script's runs under runs/ that hold the file `holding`, most recent first."""
-    found = (RUNS_ROOT / script).glob(f"*/{holding}")
+def timestamp():
+    """A new run folder's name: the time it started, to the second."""
+    return datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
+def script_folder(script, dry_run=False):
+    """Where a script's runs go by default: runs/<script>/, its dry runs in runs/<script>/dry-run/."""
+    return RUNS_ROOT / script / DRY_RUNS if dry_run else RUNS_ROOT / script
+
+
+def runs_newest_first(script, holding=METRICS, within=None):
+    """The folders of a script's runs under runs/<script>/ (or `within`) that hold the file
+    `holding`, most recent first."""
+    found = Path(within or script_folder(script)).glob(f"*/{holding}")
     return [path.parent for path in sorted(found, key=lambda path: path.stat().st_mtime, reverse=True)]
 
 
-def newest_model(script):
-    """The model.keras of this script's most recent run under runs/, or None."""
-    folders = runs_newest_first(script, holding=MODEL)
-    return folders[0] / MODEL if folders else None
+def newest_trained(script, holding=MODEL):
+    """The folder of this script's most recent run under runs/ that trained a model to the end on
+    real data (not a dry run, not a stopped run) and holds the file `holding`, or None."""
+    for folder in runs_newest_first(script, holding=holding):
+        try:
+            metrics = read_run(folder).metrics
+        except ValueError:
+            continue
+        if metrics.get("status") == "completed" and not metrics.get("synthetic_data"):
+            return folder
+    return None
+
+
+def provenance(model_path, doing="Answering"):
+    """One line for stderr: which run's model is `doing` the work (Answering, Writing), and what it is worth."""
+    folder = Path(model_path).parent
+    try:
+        metrics = read_run(folder).metrics
+    except ValueError:
+        return f"{doing}: {model_path} (no run record beside it)"
+    facts = []
+    accuracy = metrics.get("test_accuracy")
+    if isinstance(accuracy, (int, float)):
+        facts.append(f"test accuracy {accuracy:.4f}")
+    for unit in ("epoch", "step"):
+        done = metrics.get(f"{unit}s_completed")
+        if isinstance(done, int):
+            facts.append(f"{done} {unit}{'s' if done != 1 else ''}")
+    if metrics.get("status") != "completed":
+        facts.append(f"{metrics.get('status', 'unfinished')}: not trained to the end")
+    if metrics.get("synthetic_data"):
+        facts.append("trained on synthetic data (--dry-run): its answers mean nothing")
+    elif metrics.get("cut_down_data"):
+        facts.append(f"trained on a cut-down copy of the data ({metrics.get('train_size')} training examples)")
+    return f"{doing}: the model of {folder} ({', '.join(facts) or 'no results recorded'})"

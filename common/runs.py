@@ -8,27 +8,33 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from common import compare, run_folder
-from common.errors import UsageError
+from common.errors import ScriptError
 from common.outcome import Outcome, SignalStops, report_nan
 
 
-def plan_folder(script, out=None):
-    """Check, before any data is loaded, that this run's folder can be written; return it."""
-    folder = Path(out) if out else run_folder.RUNS_ROOT / script / datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+def plan_folder(script, out=None, dry_run=False):
+    """Check, before any data is loaded, that this run's folder can be written; return it. A dry
+    run's default folder is under runs/<script>/dry-run/, apart from real work: it never becomes
+    the model --predict answers with, nor the previous run a real one is compared with."""
+    folder = Path(out) if out else run_folder.script_folder(script, dry_run) / run_folder.timestamp()
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--out: {folder} is a file, not a folder")
+        raise ScriptError(f"--out: {folder} is a file, not a folder")
     if out and folder.is_dir() and any(folder.iterdir()):
-        raise UsageError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
-    created = not folder.exists()
+        raise ScriptError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
+    missing = [parent for parent in [folder, *folder.parents] if not parent.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
-        raise UsageError(f"cannot write the run folder {folder}: {error.strerror or error}") from None
-    if created:
-        folder.rmdir()  # made again when training starts, so a failed start leaves nothing behind
+        raise ScriptError(f"cannot write the run folder {folder}: {error.strerror or error}") from None
+    finally:
+        for made in missing:  # made again when training starts, so a failed start leaves nothing behind
+            try:
+                made.rmdir()
+            except OSError:
+                break
     return folder
 
 
@@ -79,13 +85,15 @@ class Run:
     """A run of a script with these settings: planned at once (a folder that cannot be written
     is refused before any data is loaded), made when training starts, filled when it ends."""
 
-    def __init__(self, args, config):
+    def __init__(self, args, config, unit="epoch"):
         self.script, self.config, self.args = args.script, config, args
-        self.planned_folder = plan_folder(args.script, args.out)
+        self.unit = unit  # what one entry of the history is: an epoch, or a step of a --text-file run
+        self.planned_folder = plan_folder(args.script, args.out, args.dry_run)
         self.folder = None
         self.outcome = Outcome()
         self.signal_stops = SignalStops(self.outcome)
         self.started = None
+        self.data = {}  # how many examples it trained and was tested on (common/data.py: sizes)
 
     def path(self, name):
         return self.folder / name
@@ -122,17 +130,18 @@ class Run:
                                      else self.outcome.status)
 
     def metrics(self, extra=None):
-        settings, outcome = vars(self.config), self.outcome
+        settings, outcome, unit = vars(self.config), self.outcome, self.unit
         return {
             "script": self.script,
             "status": outcome.status,
-            "epochs_completed": outcome.epochs_completed,
-            "epochs_planned": settings.get("epochs"),
+            f"{unit}s_completed": outcome.epochs_completed,
+            f"{unit}s_planned": settings.get(f"{unit}s"),
             **{f"test_{name}": value for name, value in self.evaluation.items()},
-            "seconds_per_epoch": [round(s, 3) for s in outcome.seconds_per_epoch],
+            f"seconds_per_{unit}": [round(s, 3) for s in outcome.seconds_per_epoch],
             "settings": settings,
             "seed": settings.get("seed"),
             "synthetic_data": bool(self.args.dry_run),
+            **self.data,
             "command_line": sys.argv,
             "started": self.started,
             "finished": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -150,18 +159,17 @@ class Run:
         written = [write(self.path(figure_file), lambda p: figure.savefig(p, format="png", dpi=110)),
                    *([write(self.path(model_file), model.save)] if model is not None else []),
                    *(run_folder.write_text(self.path(name), text) for name, text in (texts or {}).items()),
-                   *run_folder.write_record(self.folder, self.history, self.outcome.seconds_per_epoch, metrics)]
+                   *run_folder.write_record(self.folder, self.history, self.outcome.seconds_per_epoch, metrics,
+                                            unit=self.unit)]
         if not self.completed:
-            print(f"Run stopped ({self.outcome.status}) in epoch {self.outcome.stopped_in_epoch}; "
-                  f"what the {self.outcome.epochs_completed} complete epoch(s) learned is saved.")
+            print(f"Run stopped ({self.outcome.status}) in {self.unit} {self.outcome.stopped_in_epoch}; "
+                  f"what the {self.outcome.epochs_completed} complete {self.unit}(s) learned is saved.")
         print("Saved:", *(f"  {path}" for path in written), sep="\n")
         comparison = compare.summary_against_previous(self.script, self.folder, metrics)
         if comparison:
             print(comparison)
         self.signal_stops.restore()
-        if self.args.show:
-            import matplotlib.pyplot as plt
+        from common import plots
 
-            plt.show()
+        plots.show_or_close(figure, self.args.show)
         return self.outcome.exit_code
-

@@ -16,15 +16,14 @@ from pathlib import Path
 
 from common import predict, run_folder
 from common.cli import flag_name
-from common.errors import UsageError
+from common.errors import ScriptError, UsageError
 from common.spread import spread
 
 
-def plan_group_folder(script, out):
-    folder = Path(out) if out else run_folder.RUNS_ROOT / script / (
-        datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S") + "-seeds")
+def plan_group_folder(script, out, dry_run):
+    folder = Path(out) if out else run_folder.script_folder(script, dry_run) / f"{run_folder.timestamp()}-seeds"
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise UsageError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
+        raise ScriptError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
     return folder
 
 
@@ -53,7 +52,8 @@ def run_member(command):
 
 
 def summarize(members, book):
-    """group.json's numbers and the lines to print, from the finished members' metrics."""
+    """group.json's numbers and the lines to print, from the finished members' metrics; the book's
+    numbers are placed against the seeds' range (pass none for synthetic data)."""
     accuracies = [member.metrics["test_accuracy"] for member in members]
     losses = [member.metrics["test_loss"] for member in members]
     summary = {"test_accuracy": spread(accuracies), "test_loss": spread(losses)}
@@ -71,7 +71,8 @@ def main(script_path, config, args, book=None):
     if predict.wanted(args):
         raise UsageError(predict.WITH_SEEDS)
     script = Path(script_path).stem
-    folder = plan_group_folder(script, args.out)
+    folder = plan_group_folder(script, args.out, args.dry_run)
+    book = {} if args.dry_run else book  # synthetic data says nothing about the book's numbers
     seeds = list(range(config.seed, config.seed + config.seeds))
     finished, status, code, started = [], "completed", 0, time.perf_counter()
     started_at = datetime.datetime.now().isoformat(timespec="seconds")
@@ -101,6 +102,7 @@ def main(script_path, config, args, book=None):
     written = [run_folder.write_atomically(folder / run_folder.SEEDS_FIGURE,
                                            lambda path: figure.savefig(path, format="png", dpi=110)),
                run_folder.write_text(folder / run_folder.GROUP, json.dumps(summary, indent=2) + "\n")]
+    plots.show_or_close(figure, show=False)
     print(*lines, sep="\n")
     print("Saved:", *(f"  {path}" for path in written), sep="\n")
     return code

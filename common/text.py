@@ -10,7 +10,7 @@ of the same kind, counted from its training set and split by its own tokenizer.
 from collections import Counter
 from pathlib import Path
 
-from common.errors import UsageError
+from common.errors import ScriptError
 
 PADDING, START, OOV, INDEX_FROM = 0, 1, 2, 3
 FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
@@ -19,19 +19,19 @@ _TO_SPACES = str.maketrans(FILTERS, " " * len(FILTERS))
 
 
 def read_utf8(path, flag):
-    """The text of the file at `path`; a one-line UsageError, naming the flag, for a file that
+    """The text of the file at `path`; a one-line ScriptError, naming the flag, for a file that
     cannot be read, is binary, or is not UTF-8."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise UsageError(f"{flag}: cannot read {path}: {error.strerror or error}") from None
+        raise ScriptError(f"{flag}: cannot read {path}: {error.strerror or error}") from None
     if b"\0" in raw:
-        raise UsageError(f"{flag}: {path} is a binary file, not text")
+        raise ScriptError(f"{flag}: {path} is a binary file, not text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageError(f"{flag}: {path} is not UTF-8 text") from None
+        raise ScriptError(f"{flag}: {path} is not UTF-8 text") from None
 
 
 def words_of(text):
@@ -57,8 +57,9 @@ class Vocabulary:
         return cls({word: rank for rank, word in enumerate(ranked, start=1)}, num_words, split)
 
     def ranked_words(self):
-        """The words that have an id below num_words, most frequent first."""
-        return [self.words[i] for i in range(INDEX_FROM, self.num_words) if i in self.words]
+        """Every id below num_words from 4 on, most frequent first, as its word (None for an id
+        no word has): Vocabulary(dict of word -> position from 1) rebuilds the same ids."""
+        return [self.words.get(i) for i in range(INDEX_FROM + 1, self.num_words)]
 
     def encode(self, text):
         """Text -> ids as the dataset has them: start mark, then one id per word."""

@@ -1,4 +1,5 @@
-"""How Korean text becomes tokens: Kiwi's morphemes, or the words between spaces.
+"""How text becomes tokens: Kiwi's morphemes or the words between spaces for Korean reviews,
+and Keras's own word split for IMDB and Reuters (common/text.py: words_of).
 
 Korean glues particles and endings to their stems ("재미있어요" is 재미있 + 어요), so the
 words between spaces are many and rare; a morphological analyser splits them into morphemes.
@@ -6,8 +7,9 @@ Kiwi (kiwipiepy) does it in C++ with no Java VM, unlike KoNLPy's Okt. Nothing he
 until a tokenizer is asked for: --help never pays for loading Kiwi's model.
 """
 from common.errors import ScriptError
+from common.text import words_of
 
-NAMES = ("morphemes", "spaces")
+NAMES = ("morphemes", "spaces")  # what nsmc_cnn_lstm.py --tokenizer offers
 
 
 class Spaces:
@@ -45,5 +47,20 @@ class Morphemes:
         return ([token.form for token in tokens] for tokens in self.kiwi.tokenize(texts))
 
 
+class KerasWords(Spaces):
+    """The words of Keras's IMDB and Reuters datasets: lower case, punctuation removed, split at spaces."""
+
+    name, version = "keras-words", "text_to_word_sequence"
+
+    def split(self, text):
+        return words_of(text)
+
+    def split_many(self, texts):
+        return (words_of(text) for text in texts)
+
+
+TOKENIZERS = {tokenizer.name: tokenizer for tokenizer in (Morphemes, Spaces, KerasWords)}
+
+
 def tokenizer(name):
-    return {"morphemes": Morphemes, "spaces": Spaces}[name]()
+    return TOKENIZERS[name]()
