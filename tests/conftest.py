@@ -120,9 +120,9 @@ def write_nsmc(train=300, test=100, seed=3, folder=None):
     return folder
 
 
-@pytest.fixture
-def offline_keras(monkeypatch):
-    """The real keras.datasets loaders with the network cut and the checksum accepted."""
+def cut_network(monkeypatch):
+    """The real keras.datasets loaders with the network cut and the checksum accepted, and an
+    empty Keras cache; returns the cache's datasets folder."""
     from keras.src.utils import file_utils
 
     def no_network(url, *args, **kwargs):
@@ -133,6 +133,11 @@ def offline_keras(monkeypatch):
     shutil.rmtree(DATASETS, ignore_errors=True)
     DATASETS.mkdir(parents=True)
     return DATASETS
+
+
+@pytest.fixture
+def offline_keras(monkeypatch):
+    return cut_network(monkeypatch)
 
 
 # Any download a script tries goes to a closed port on this machine and fails at once, as offline.

@@ -1,12 +1,13 @@
 """python -m common.compare on run folders made by short dry runs."""
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
 import char_rnn_hello
 import reuters_lstm
-from common import compare
+from common import compare, run_folder
 
 SMALL = ["--dry-run", "--epochs", "2", "--embedding-dim", "8"]
 
@@ -26,17 +27,19 @@ def runs_folder(tmp_path_factory):
 def test_the_table_shows_exactly_the_settings_that_differ(runs_folder, capsys):
     assert compare.main([str(runs_folder / "run1"), str(runs_folder / "run2")]) == 0
     header, *rows = capsys.readouterr().out.split("\n\n")[0].splitlines()
-    assert header.split()[:4] == ["run", "started", "lstm_units", "epochs"]  # not embedding_dim, not seed
-    assert [row.split()[:1] + row.split()[3:4] for row in rows] == [["run1", "8"], ["run2", "16"]]
+    assert header.split()[:5] == ["run", "started", "data", "lstm_units", "epochs"]  # not embedding_dim, not seed
+    assert [row.split()[:1] + row.split()[3:5] for row in rows] == [["run1", "synthetic", "8"], ["run2", "synthetic", "16"]]
     assert all(row.split()[-1] == "completed" for row in rows)
 
 
 def test_a_folder_of_runs_compares_them_all_and_writes_the_figure(runs_folder, capsys):
     assert compare.main([str(runs_folder)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split()[2:4] == ["epochs", "lstm_units"]
+    assert out.splitlines()[0].split()[3:5] == ["epochs", "lstm_units"]
     assert len([line for line in out.splitlines() if line.startswith("run")]) == 4  # header + 3 runs
-    assert (runs_folder / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    figure = Path(out.strip().splitlines()[-1].removeprefix("Figure: "))
+    assert figure.parent == Path("runs/compare") and figure.read_bytes()[:4] == b"\x89PNG"
+    assert not (runs_folder / "compare.png").exists()
 
 
 def test_partial_and_corrupt_folders_are_skipped_with_a_note(runs_folder, tmp_path, capsys):
@@ -61,19 +64,31 @@ def test_runs_of_different_scripts_are_refused(runs_folder, tmp_path, capsys):
 
 
 def test_each_run_ends_by_comparing_itself_with_the_previous_one(runs_folder, tmp_path, monkeypatch, capsys):
-    for run in ("run1", "run3"):  # copied in this order, so run3 is the newest
-        shutil.copytree(runs_folder / run, tmp_path / "runs" / "reuters_lstm" / run)
+    for run in ("run1", "run3"):  # copied in this order, so run3 is the newest; dry runs, among the dry runs
+        shutil.copytree(runs_folder / run, tmp_path / "runs" / "reuters_lstm" / "dry-run" / run)
     monkeypatch.chdir(tmp_path)
     assert reuters_lstm.main([*SMALL, "--lstm-units", "16", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("Compared with the previous run (run3)"))
-    assert "test accuracy" in line and ("better" in line or "worse" in line or "the same" in line)
+    assert "test accuracy" in line
     assert "Settings changed: seed 0 -> 3, epochs 3 -> 2." in out
+
+
+@pytest.mark.parametrize("previous, verdict", [(0.70, "better, +0.0200"), (0.72, "the same, +0.0000"),
+                                               (0.75, "worse, -0.0300")])
+def test_the_comparison_with_the_previous_run_says_which_way_it_went(tmp_path, monkeypatch, previous, verdict):
+    monkeypatch.chdir(tmp_path)
+    earlier = tmp_path / "runs" / "x" / "earlier"
+    earlier.mkdir(parents=True)
+    record = {"script": "x", "settings": {"units": 8}, "test_accuracy": previous, "test_loss": 1.0}
+    run_folder.write_record(earlier, {"loss": [1.0]}, [1.0], record)
+    line = compare.summary_against_previous("x", tmp_path / "now", {**record, "test_accuracy": 0.72})
+    assert f"test accuracy 0.7200 vs {previous:.4f} ({verdict})" in line
 
 
 def test_no_runs_yet_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert compare.main([]) == 2
+    assert compare.main([]) == 1
     assert "no runs under runs/ yet" in capsys.readouterr().err
 
 

@@ -1,5 +1,7 @@
 """imdb_cnn_lstm.py: the book's CNN+LSTM, its data through Keras's real loader, and --predict."""
+import json
 import math
+import shutil
 from types import SimpleNamespace
 
 import keras
@@ -60,24 +62,25 @@ def test_predict_prints_one_tab_separated_line_per_text(offline_keras, tiny_mode
     assert len(lines[2].split("\t")[2]) <= 70  # a very long review is shown by its start
 
 
-def test_predict_uses_the_newest_run_by_default(offline_keras, tiny_model_run, tmp_path, monkeypatch, capsys):
+def test_predict_uses_the_newest_real_run_by_default(offline_keras, tiny_model_run, tmp_path, monkeypatch, capsys):
     write_imdb()
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(cli.ScriptError, match="no trained model yet"):
+    with pytest.raises(cli.ScriptError, match="no model trained on real data yet"):
         imdb_cnn_lstm.main(["--predict", "fine"])
     newest = tmp_path / "runs" / "imdb_cnn_lstm" / "2026-01-01_00-00-00"
-    newest.mkdir(parents=True)
-    (newest / "model.keras").write_bytes((tiny_model_run / "model.keras").read_bytes())
+    shutil.copytree(tiny_model_run, newest)
+    metrics = json.loads((newest / "metrics.json").read_text())
+    (newest / "metrics.json").write_text(json.dumps({**metrics, "synthetic_data": False}))  # as if on real data
     assert imdb_cnn_lstm.main(["--predict", "a good film"]) == 0
     assert capsys.readouterr().out.count("\t") == 2
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--predict", "   "], "the text is empty"),
-    (["--predict-file", "no/such/file.txt"], "cannot read no/such/file.txt"),
+@pytest.mark.parametrize("argv, error, message", [
+    (["--predict", "   "], cli.UsageError, "--predict: nothing to classify, the text is empty"),
+    (["--predict-file", "no/such/file.txt"], cli.ScriptError, "cannot read no/such/file.txt"),
 ])
-def test_bad_text_is_refused(argv, message):
-    with pytest.raises(cli.UsageError, match=message):
+def test_bad_text_is_refused(argv, error, message):
+    with pytest.raises(error, match=message):
         imdb_cnn_lstm.main(argv)
 
 
@@ -85,13 +88,20 @@ def test_bad_text_is_refused(argv, message):
 def test_binary_and_non_utf8_files_are_refused(tmp_path, content, message):
     path = tmp_path / "reviews.txt"
     path.write_bytes(content)
-    with pytest.raises(cli.UsageError, match=message):
+    with pytest.raises(cli.ScriptError, match=message):
         imdb_cnn_lstm.main(["--predict-file", str(path)])
 
 
-def test_a_model_of_another_vocabulary_is_refused(tiny_model_run):
+@pytest.fixture
+def older_run_model(tiny_model_run, tmp_path):
+    """The model as a run saved before runs kept their vocabulary: model.keras alone."""
+    shutil.copy(tiny_model_run / "model.keras", tmp_path / "model.keras")
+    return tmp_path / "model.keras"
+
+
+def test_an_older_model_of_another_vocabulary_is_refused(older_run_model):
     with pytest.raises(cli.ScriptError, match="pass --num-words 5000 --maxlen 100"):
-        imdb_cnn_lstm.main(["--predict", "good", "--num-words", "2000", "--model", str(tiny_model_run / "model.keras")])
+        imdb_cnn_lstm.main(["--predict", "good", "--num-words", "2000", "--model", str(older_run_model)])
 
 
 def test_a_model_of_another_script_is_refused(tmp_path):
@@ -112,9 +122,9 @@ def test_a_corrupt_model_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_no_word_index_means_one_line_and_exit_1(offline_keras, tiny_model_run):
+def test_an_older_model_and_no_word_index_means_one_line_and_exit_1(offline_keras, older_run_model):
     with pytest.raises(cli.ScriptError, match="imdb_word_index.json is not in the Keras cache"):
-        imdb_cnn_lstm.main(["--predict", "good", "--model", str(tiny_model_run / "model.keras")])
+        imdb_cnn_lstm.main(["--predict", "good", "--model", str(older_run_model)])
 
 
 def test_a_text_of_unknown_words_is_answered_with_a_note(offline_keras, tiny_model_run, capsys):
@@ -126,6 +136,6 @@ def test_a_text_of_unknown_words_is_answered_with_a_note(offline_keras, tiny_mod
 
 def test_a_dry_run_trains_evaluates_and_predicts_examples(tiny_model_run):
     assert sorted(p.name for p in tiny_model_run.iterdir() if p.is_file()) == [
-        "history.csv", "loss.png", "metrics.json", "model.keras"]
+        "history.csv", "loss.png", "metrics.json", "model.keras", "vocabulary.json"]
     model = keras.saving.load_model(tiny_model_run / "model.keras")
     assert model.count_params() == 558_520

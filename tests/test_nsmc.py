@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO, run_script, write_nsmc
 
 import nsmc_cnn_lstm
-from common import cli, nsmc, tokenizers
+from common import cli, nsmc, predict, tokenizers
 from common.text import OOV, START
 
 
@@ -103,10 +103,10 @@ def test_the_cache_is_made_again_when_what_it_depends_on_changes(offline_keras, 
 
 
 def test_the_run_saves_its_vocabulary_by_the_keras_conventions(trained):
-    record = json.loads((trained / nsmc.VOCABULARY).read_text(encoding="utf-8"))
+    record = json.loads((trained / predict.VOCABULARY).read_text(encoding="utf-8"))
     assert record["tokenizer"] == "morphemes" and record["tokenizer_version"].startswith("kiwipiepy ")
     assert (record["num_words"], record["maxlen"]) == (nsmc_cnn_lstm.NUM_WORDS, nsmc_cnn_lstm.MAXLEN)
-    vocabulary, _ = nsmc.saved_vocabulary(trained / "model.keras")
+    vocabulary, _ = predict.saved_vocabulary(trained / "model.keras")
     most_frequent = record["words"][0]
     assert vocabulary.encode(most_frequent) == [START, 4]  # rank 1 -> id 1 + 3; 0, 1, 2 are reserved
     unknown = vocabulary.encode("쀍쀍")
@@ -124,7 +124,7 @@ def test_predicting_raw_review_lines_gives_what_evaluate_scores_on_their_encoded
     assert len(lines) == len(texts)
     # The test set as training encoded it: the cached tokens, the run's vocabulary, its length.
     (_, _), (test_tokens, y_test) = nsmc.load_data(tokenizers.tokenizer("morphemes"))
-    vocabulary, maxlen = nsmc.saved_vocabulary(trained / "model.keras")
+    vocabulary, maxlen = predict.saved_vocabulary(trained / "model.keras")
     x_test = keras.utils.pad_sequences([vocabulary.encode_words(tokens) for tokens in test_tokens], maxlen=maxlen)
     model = keras.saving.load_model(trained / "model.keras")
     model.compile(loss="binary_crossentropy", metrics=["accuracy"])
@@ -150,11 +150,11 @@ def test_a_missing_or_foreign_vocabulary_is_one_line(trained, tmp_path, damage):
     run = tmp_path / "run"
     run.mkdir()
     (run / "model.keras").write_bytes((trained / "model.keras").read_bytes())
-    record = json.loads((trained / nsmc.VOCABULARY).read_text(encoding="utf-8"))
+    record = json.loads((trained / predict.VOCABULARY).read_text(encoding="utf-8"))
     if damage == "not JSON":
-        (run / nsmc.VOCABULARY).write_text("{ half")
+        (run / predict.VOCABULARY).write_text("{ half")
     elif damage == "another run's":
-        (run / nsmc.VOCABULARY).write_text(json.dumps({**record, "maxlen": 12}))
+        (run / predict.VOCABULARY).write_text(json.dumps({**record, "maxlen": 12}))
     message = "the vocabulary saved beside it is another run's" if damage == "another run's" else "cannot read"
     with pytest.raises(cli.ScriptError, match=message):
         nsmc_cnn_lstm.main(["--predict", "좋아요", "--model", str(run / "model.keras")])
@@ -165,7 +165,7 @@ def test_the_dry_run_needs_no_corpus_and_a_missing_corpus_is_one_line(tmp_path):
     result = run_script(REPO / "nsmc_cnn_lstm.py", "--dry-run", "--epochs", "1", "--tokenizer", "spaces",
                         "--out", tmp_path / "dry", env=empty_home)
     assert result.returncode == 0, result.stderr
-    assert "(synthetic data: --dry-run)" in result.stdout and (tmp_path / "dry" / nsmc.VOCABULARY).is_file()
+    assert "(synthetic data: --dry-run)" in result.stdout and (tmp_path / "dry" / predict.VOCABULARY).is_file()
     result = run_script(REPO / "nsmc_cnn_lstm.py", "--out", tmp_path / "real", env=empty_home)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(

@@ -1,9 +1,11 @@
 """--predict on Reuters: the three likeliest topics by name, encoded as the dataset was; and the
 errors that every script which predicts shares (common/predict.py)."""
+import shutil
+
 import keras
 import numpy as np
 import pytest
-from conftest import REPO, run_script, write_imdb, write_nsmc, write_reuters
+from conftest import REPO, cut_network, run_script, write_imdb, write_nsmc, write_reuters
 
 import imdb_cnn_lstm
 import nsmc_cnn_lstm
@@ -17,10 +19,21 @@ SCRIPTS = {"reuters_lstm": (reuters_lstm, write_reuters), "imdb_cnn_lstm": (imdb
 
 @pytest.fixture(scope="module")
 def reuters_model(tmp_path_factory):
-    """A Reuters model trained for one epoch by the script itself (dry run)."""
+    """A Reuters model trained for one epoch by the script itself on the tests' Reuters files; its
+    vocabulary.json beside it."""
     out = tmp_path_factory.mktemp("reuters") / "run"
-    assert reuters_lstm.main(["--dry-run", "--epochs", "1", "--out", str(out)]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        cut_network(patch)
+        write_reuters()
+        assert reuters_lstm.main(["--epochs", "1", "--out", str(out)]) == 0
     return out / "model.keras"
+
+
+@pytest.fixture
+def older_reuters_model(reuters_model, tmp_path):
+    """The same model as a run saved before runs kept their vocabulary: model.keras alone."""
+    shutil.copy(reuters_model, tmp_path / "model.keras")
+    return tmp_path / "model.keras"
 
 
 def predict_lines(capsys, *argv):
@@ -67,7 +80,7 @@ def test_no_trained_model_yet_is_one_line(script, offline_keras, tmp_path, monke
     module, write = SCRIPTS[script]
     write()
     monkeypatch.chdir(tmp_path)  # no runs/ here
-    with pytest.raises(cli.ScriptError, match=rf"no trained model yet: run `python {script}.py` first"):
+    with pytest.raises(cli.ScriptError, match=rf"no model trained on real data yet: run `python {script}.py` first"):
         module.main(["--predict", "good"])
 
 
@@ -80,9 +93,17 @@ def test_a_damaged_model_is_one_line_and_exit_1(script, tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith(f"{script}.py: error: cannot load the model {path}")
 
 
-def test_a_model_of_other_settings_says_which_flags_to_pass(reuters_model):
+def test_an_older_model_of_other_settings_says_which_flags_to_pass(older_reuters_model):
     with pytest.raises(cli.ScriptError, match="pass --num-words 1000 --maxlen 100"):
-        reuters_lstm.main(["--predict", "good", "--maxlen", "50", "--model", str(reuters_model)])
+        reuters_lstm.main(["--predict", "good", "--maxlen", "50", "--model", str(older_reuters_model)])
+
+
+def test_a_model_with_its_vocabulary_reads_as_it_was_trained_whatever_the_flags(reuters_model, capsys):
+    assert reuters_lstm.main(["--predict", "said the mln", "--model", str(reuters_model)]) == 0
+    as_trained = capsys.readouterr().out
+    assert reuters_lstm.main(["--predict", "said the mln", "--maxlen", "50", "--num-words", "20",
+                              "--model", str(reuters_model)]) == 0
+    assert capsys.readouterr().out == as_trained
 
 
 def test_a_model_of_the_other_script_is_refused(reuters_model):
@@ -92,11 +113,11 @@ def test_a_model_of_the_other_script_is_refused(reuters_model):
 
 @pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("content, message", [
-    (b"", "the text is empty"), (b"\n  \n", "the text is empty"),
+    (b"", "holds no text to classify"), (b"\n  \n", "holds no text to classify"),
     (b"\x89PNG\r\n\x1a\n\0\0", "is a binary file"), (b"caf\xe9", "is not UTF-8 text"),
 ])
 def test_empty_binary_and_non_utf8_files_are_refused_before_any_model_loads(script, content, message, tmp_path):
     path = tmp_path / "texts.txt"
     path.write_bytes(content)
-    with pytest.raises(cli.UsageError, match=message):
+    with pytest.raises(cli.ScriptError, match=message):
         SCRIPTS[script][0].main(["--predict-file", str(path), "--model", str(tmp_path / "never_read.keras")])

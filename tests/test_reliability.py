@@ -41,17 +41,17 @@ def test_out_of_range_values_are_one_line_and_exit_2(script, argv, message, tmp_
 def test_an_output_folder_that_is_a_file_or_cannot_be_made_is_refused_before_loading(tmp_path):
     a_file = tmp_path / "a_file"
     a_file.write_text("")
-    with pytest.raises(cli.UsageError, match="is a file"):
+    with pytest.raises(cli.ScriptError, match="is a file"):
         runs.plan_folder("reuters_lstm", str(a_file))
-    with pytest.raises(cli.UsageError, match="cannot write the run folder"):
+    with pytest.raises(cli.ScriptError, match="cannot write the run folder"):
         runs.plan_folder("reuters_lstm", str(a_file / "run"))
-    with pytest.raises(cli.UsageError, match="cannot write the run folder"):
+    with pytest.raises(cli.ScriptError, match="cannot write the run folder"):
         runs.plan_folder("reuters_lstm", "/proc/no_runs_here")
 
 
 def test_a_folder_holding_an_earlier_run_is_never_overwritten(tmp_path):
     (tmp_path / "metrics.json").write_text("{}")
-    with pytest.raises(cli.UsageError, match="already holds files"):
+    with pytest.raises(cli.ScriptError, match="already holds files"):
         runs.plan_folder("reuters_lstm", str(tmp_path))
     assert (tmp_path / "metrics.json").read_text() == "{}"
 
@@ -247,7 +247,7 @@ def test_same_seed_same_run_bit_for_bit_other_seed_other_run_and_rerun_repeats(t
 
 def test_rerun_refuses_a_run_of_another_script(tmp_path):
     (tmp_path / "metrics.json").write_text(json.dumps({"script": "imdb_cnn_lstm", "settings": {}}))
-    with pytest.raises(cli.UsageError, match="is a run of imdb_cnn_lstm, not of reuters_lstm"):
+    with pytest.raises(cli.ScriptError, match="is a run of imdb_cnn_lstm, not of reuters_lstm"):
         cli.parse(reuters_lstm.SETTINGS, ["--rerun", str(tmp_path)])
 
 

@@ -97,6 +97,9 @@ def test_a_missing_word_index_is_a_note_not_a_failure(offline_keras, tmp_path, c
     write_reuters(wires=300, vocabulary=2000)
     (offline_keras / "reuters_word_index.json").unlink()
     assert reuters_lstm.main(["--epochs", "1", "--out", str(tmp_path / "run")]) == 0
-    printed = capsys.readouterr().out
-    assert "No example wire" in printed and "reuters_word_index.json" in printed
-    assert (tmp_path / "run" / "model.keras").exists()
+    said = capsys.readouterr()
+    assert "A test wire" not in said.out
+    note = said.err.splitlines()[-1]
+    assert note.startswith("note: no word index, so no examples in words and no vocabulary saved for --predict")
+    assert "reuters_word_index.json" in note
+    assert (tmp_path / "run" / "model.keras").exists() and not (tmp_path / "run" / "vocabulary.json").exists()
