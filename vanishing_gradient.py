@@ -144,25 +144,32 @@ def train_to_remember(cell, distance, seed, config):
     return float((network.forward(xs)[1][-1].argmax(axis=-1) == string[0]).mean())
 
 
-def learning_across_distance(config, run):
-    """Accuracy of REPEATS networks per cell at each distance; stops after the network in hand
-    on Ctrl-C, keeping the distances already done."""
-    accuracies = {"rnn": {}, "lstm": {}}
+def learning_across_distance(config, run, accuracies):
+    """Fills accuracies (cell -> distance -> list) with REPEATS networks per cell at each distance;
+    stops after the network in hand on Ctrl-C, at once on a second one, keeping exactly the
+    distances done for both cells."""
+    try:
+        learn_distances(config, run, accuracies)
+    finally:
+        done = run.history.get("distance", [])
+        for by_distance in accuracies.values():
+            for distance in [d for d in by_distance if d not in done]:
+                by_distance.pop(distance)
+
+
+def learn_distances(config, run, accuracies):
     for distance in parse_distances(config.distances):
         started = time.perf_counter()
         for cell in accuracies:
             accuracies[cell][distance] = [train_to_remember(cell, distance, config.seed + repeat, config)
                                           for repeat in range(config.repeats) if run.completed]
         if not run.completed:
-            for cell in accuracies:
-                accuracies[cell].pop(distance)
             break
         means = {cell: float(np.mean(accuracies[cell][distance])) for cell in accuracies}
         run.outcome.record_epoch({"distance": distance, "rnn_accuracy": means["rnn"], "lstm_accuracy": means["lstm"]},
                                  time.perf_counter() - started)
         print(f"distance {distance:3d}: accuracy RNN {means['rnn']:.2f}, LSTM {means['lstm']:.2f} "
               f"(mean of {config.repeats}; guessing {1 / config.letters:.2f})")
-    return accuracies
 
 
 def longest_learned(accuracies):
@@ -176,6 +183,8 @@ def longest_learned(accuracies):
 
 
 def summary(cells, accuracies, config):
+    if not cells:
+        return "Stopped before the gradient flow was measured."
     at = min(50, config.length - 1)
     rnn, belt = cells["RNN, d loss / d h_t"], cells["LSTM, d loss / d c_t (the conveyor belt)"]
     lines = [f"Gradient at distance {at}, relative to distance 1: RNN {rnn[at] / rnn[1]:.1e}; "
@@ -191,10 +200,11 @@ def main(argv=None):
     if args.dry_run:  # the whole script, smaller, in a second or two
         config.length, config.distances, config.steps, config.repeats = 20, "2,5", 30, 1
     run = runs.Run(args, config)
+    cells, scales, accuracies = {}, {}, {"rnn": {}, "lstm": {}}  # what is done, whenever a Ctrl-C comes
     with run.training():  # Ctrl-C stops after the network in hand; the distances done are kept
         cells, scales = gradient_flow(config)
         print(f"Gradient flow over {config.length} steps, {config.sequences} random sequences: measured.")
-        accuracies = learning_across_distance(config, run)
+        learning_across_distance(config, run, accuracies)
     said = summary(cells, accuracies, config)
     print(said)
 

@@ -83,7 +83,7 @@ def vanishing_figure(cells, scales, accuracies, chance, title, show=False):
     figure, (cells_axes, scales_axes, learning_axes) = plt.subplots(1, 3, figsize=(16, 4.8))
     for (name, curve), colour in zip(cells.items(), ("tab:blue", "tab:red", "lightcoral")):
         cells_axes.semilogy(curve, c=colour, label=name)
-    scale_colours = [plt.cm.viridis(x) for x in np.linspace(0, 0.8, len(scales) - 1)]
+    scale_colours = [plt.cm.viridis(x) for x in np.linspace(0, 0.8, max(len(scales) - 1, 1))]
     for (name, curve), colour in zip(scales.items(), scale_colours + scale_colours[-1:]):
         scales_axes.semilogy(curve, c=colour, ls="--" if "clipped" in name else "-", label=name)
     cells_axes.set_title("(a) the RNN's gradient vanishes; the LSTM's c_t carries it")
