@@ -11,6 +11,7 @@ import json
 import os
 import pickle
 import sys
+import tempfile
 import zipfile
 from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
@@ -35,8 +36,17 @@ BROKEN_FILE_ERRORS = (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, KeyE
 
 
 def keras_cache_dir():
-    """Where Keras caches its datasets: $KERAS_HOME/datasets, else ~/.keras/datasets."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    """Where keras.utils.get_file caches the datasets, decided as Keras 3 decides it (checked on
+    3.12-3.15: keras/src/backend/config.py and utils/file_utils.py): $KERAS_HOME, else ~/.keras
+    (/tmp/.keras when the home folder cannot be written); and /tmp/.keras when that folder is
+    not writable, or not there. Keras has no public function that says it."""
+    home = os.environ.get("KERAS_HOME")
+    if home is None:
+        base = os.path.expanduser("~")
+        home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
+    home = os.path.expanduser(home)
+    if not os.access(home, os.W_OK):
+        home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
     return Path(home) / "datasets"
 
 
@@ -76,7 +86,11 @@ def keras_cache(filename):
         damage = unreadable(cached)
         if damage:  # Keras downloads over it, or deletes it when it cannot: keep it aside meanwhile
             set_aside = cached.with_name(cached.name + ".damaged")
-            os.replace(cached, set_aside)
+            try:
+                os.replace(cached, set_aside)
+            except OSError as error:
+                raise ScriptError(f"{filename} in {folder} is damaged ({damage}), and it cannot be set aside for a new "
+                                  f"copy ({error.strerror or error}); place a good copy there") from None
         elif not file_utils.validate_file(str(cached), KERAS_CHECKSUMS[filename]):
             if not use_cached_as_is():
                 raise ScriptError(
