@@ -190,8 +190,7 @@ def parse(settings, argv=None):
         recorded, synthetic = recorded_settings(args.rerun, settings.script)
         for name, value in recorded.items():
             if name in values:
-                settings.check(name, value)
-                values[name] = type(values[name])(value)
+                values[name] = recorded_value(settings, name, value, args.rerun)
         args.dry_run = args.dry_run or synthetic
     for name in settings.values:
         text = getattr(args, name)
@@ -204,6 +203,29 @@ def parse(settings, argv=None):
         if not holds(config):
             raise UsageError(message)
     return config, args
+
+
+def recorded_value(settings, name, value, folder):
+    """A setting as an earlier run recorded it, if it is of the setting's type (a whole number for
+    an int: 2.7 epochs is no run) and keeps its rule; else ScriptError naming the folder."""
+    kind = type(settings.values[name])
+    fits = (isinstance(value, bool) if kind is bool else
+            isinstance(value, (int, float)) and not isinstance(value, bool) if kind is float else
+            isinstance(value, kind) and not isinstance(value, bool))
+    if not fits:
+        raise ScriptError(f"--rerun: {folder} records {flag_name(name)} {json_text(value)}, not {KIND_NAMES[kind]}")
+    try:
+        settings.check(name, value)
+    except UsageError as error:
+        raise ScriptError(f"--rerun: {folder} records {error}") from None
+    return kind(value)
+
+
+KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def json_text(value):
+    return repr(value) if not isinstance(value, (type(None), bool)) else {None: "null", True: "true", False: "false"}[value]
 
 
 def fail(error, code):
