@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from common.errors import ScriptError, UsageError
-from common.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_run, read_group, read_run,
-                               runs_newest_first, script_folder, timestamp, write_atomically)
+from common.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_number, is_run, read_group,
+                               read_run, runs_newest_first, script_folder, timestamp, write_atomically)
 
 FIGURES = RUNS_ROOT / "compare"  # where the figures go unless --out names a file
 from common.spread import welch_interval
@@ -139,10 +139,6 @@ def figure(records, names):
     fig.suptitle(f"{records[0].metrics['script']}: {len(records)} compared")
     fig.tight_layout()
     return fig
-
-
-def is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def summary_against_previous(script, current_folder, metrics):

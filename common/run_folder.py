@@ -12,6 +12,7 @@ import datetime
 import io
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,58 @@ RUNS_ROOT = Path("runs")
 DRY_RUNS = "dry-run"  # runs/<script>/dry-run/<timestamp>/: dry runs, apart from real work
 METRICS, HISTORY, LOSS_FIGURE, MODEL, TENSORBOARD = "metrics.json", "history.csv", "loss.png", "model.keras", "tensorboard"
 GROUP, SEEDS_FIGURE = "group.json", "seeds.png"  # a --seeds group: its summary and figure; its runs in seed<K>/
+
+
+CLAIM = ".claimed"  # in a --out folder while its run fills it: a second run there is refused
+
+
+def plan(folder, fixed):
+    """Check, before any data is loaded, that `folder` can be made and written (`fixed`: the user
+    named it, so it must be new or empty); nothing is left behind. ScriptError saying why not."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ScriptError(f"--out: {folder} is a file, not a folder")
+    if fixed and folder.is_dir() and any(folder.iterdir()):
+        raise ScriptError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
+    nearest = next(parent for parent in [folder, *folder.parents] if parent.exists())
+    try:  # a folder of a unique name, where this one would go: no other process can meet it
+        os.rmdir(tempfile.mkdtemp(prefix=".write-test-", dir=nearest))
+    except OSError as error:
+        raise ScriptError(f"cannot write the run folder {folder}: {error.strerror or error}") from None
+    return folder
+
+
+def claim(planned, fixed):
+    """Create the planned folder for this process alone, atomically: a default (timestamped) one
+    gets a suffix if another process took it meanwhile; a --out folder is claimed by creating
+    CLAIM in it exclusively, and a second process is refused in one line."""
+    planned = Path(planned)
+    try:
+        if fixed:
+            planned.mkdir(parents=True, exist_ok=True)
+            try:
+                os.close(os.open(planned / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                raise ScriptError(f"--out: another run took {planned} a moment ago; choose a new folder") from None
+            if any(path.name != CLAIM for path in planned.iterdir()):
+                release(planned)
+                raise ScriptError(f"--out: {planned} already holds files; a run never overwrites another")
+            return planned
+        candidate, number = planned, 1
+        while True:
+            try:
+                candidate.mkdir(parents=True)  # fails if it exists: made by this process alone
+                return candidate
+            except FileExistsError:
+                number += 1
+                candidate = planned.with_name(f"{planned.name}-{number}")
+    except OSError as error:
+        raise ScriptError(f"cannot write the run folder {planned}: {error.strerror or error}") from None
+
+
+def release(folder):
+    """The run in `folder` is saved: another may be told it is there, but not use the folder."""
+    (Path(folder) / CLAIM).unlink(missing_ok=True)
 
 
 def write_atomically(path, write):
@@ -87,11 +140,45 @@ def read_run(folder):
         with open(folder / HISTORY, newline="", encoding="utf-8") as file:
             rows = list(csv.DictReader(file))
         history = {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
-        if "script" not in metrics or not isinstance(metrics.get("settings"), dict):
+        if not isinstance(metrics, dict) or "script" not in metrics or not isinstance(metrics.get("settings"), dict):
             raise ValueError("metrics.json lacks the script or its settings")
+        check_fields(metrics, METRICS_FIELDS, METRICS)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{type(error).__name__}: {error}") from None
     return Record(folder, metrics, history)
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_numbers(value):
+    return isinstance(value, list) and all(map(is_number, value))
+
+
+# What the readers of run folders rely on, where present: a field of another type is a damaged file.
+METRICS_FIELDS = {"script": (str, "text"), "status": (str, "text"), "started": (str, "text"),
+                  "test_accuracy": (is_number, "a number"), "test_loss": (is_number, "a number"),
+                  "epochs_completed": (int, "a whole number"), "steps_completed": (int, "a whole number"),
+                  "seconds_per_epoch": (is_numbers, "a list of numbers"), "synthetic_data": (bool, "true or false")}
+GROUP_FIELDS = {"script": (str, "text"), "status": (str, "text"), "started": (str, "text"),
+                "settings": (dict, "an object"),
+                "finished": (lambda v: isinstance(v, list) and v and all(type(s) is int for s in v),
+                             "a list of the seeds that finished"),
+                "test_accuracy": (lambda v: isinstance(v, dict) and all(is_number(v.get(k)) for k in ("mean", "std")),
+                                  "a mean and a std"),
+                "test_loss": (lambda v: isinstance(v, dict) and is_number(v.get("mean")), "a mean")}
+
+
+def check_fields(record, fields, file):
+    """ValueError naming the first field of `record` that is present but not what `fields` says."""
+    for name, (kind, says) in fields.items():
+        if name in record:
+            value = record[name]
+            fits = kind(value) if not isinstance(kind, type) else isinstance(value, kind) and (
+                kind is bool or not isinstance(value, bool))
+            if not fits:
+                raise ValueError(f"{file}: {name} is {json.dumps(value)[:40]}, not {says}")
 
 
 def is_run(folder):
@@ -152,6 +239,9 @@ def read_group(folder):
     folder = Path(folder)
     try:
         summary = json.loads((folder / GROUP).read_text(encoding="utf-8"))
+        if not isinstance(summary, dict) or not {"script", "settings", "finished"} <= summary.keys():
+            raise ValueError(f"{GROUP} lacks the script, its settings or its finished seeds")
+        check_fields(summary, GROUP_FIELDS, GROUP)
         members = [read_run(seed_folder(folder, seed)) for seed in summary["finished"]]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{type(error).__name__}: {error}") from None

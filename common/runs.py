@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from common import compare, run_folder
-from common.errors import ScriptError
 from common.outcome import Outcome, SignalStops, report_nan
 
 
@@ -17,37 +16,7 @@ def plan_folder(script, out=None, dry_run=False):
     run's default folder is under runs/<script>/dry-run/, apart from real work: it never becomes
     the model --predict answers with, nor the previous run a real one is compared with."""
     folder = Path(out) if out else run_folder.script_folder(script, dry_run) / run_folder.timestamp()
-    if folder.exists() and not folder.is_dir():
-        raise ScriptError(f"--out: {folder} is a file, not a folder")
-    if out and folder.is_dir() and any(folder.iterdir()):
-        raise ScriptError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
-    missing = [parent for parent in [folder, *folder.parents] if not parent.exists()]
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise ScriptError(f"cannot write the run folder {folder}: {error.strerror or error}") from None
-    finally:
-        for made in missing:  # made again when training starts, so a failed start leaves nothing behind
-            try:
-                made.rmdir()
-            except OSError:
-                break
-    return folder
-
-
-def claim_folder(planned, fixed):
-    """Create the planned folder; a default (timestamped) one gets a suffix if taken meanwhile."""
-    candidate, number = planned, 1
-    while True:
-        try:
-            candidate.mkdir(parents=True, exist_ok=fixed)
-            return candidate
-        except FileExistsError:
-            number += 1
-            candidate = planned.with_name(f"{planned.name}-{number}")
+    return run_folder.plan(folder, fixed=bool(out))
 
 
 def environment():
@@ -112,7 +81,7 @@ class Run:
         """Make the run's folder, then train inside: from here until finish() has saved the run,
         Ctrl-C or SIGTERM ends training after the current step (a second Ctrl-C at once) and what
         was learned is kept (common/outcome.py: SignalStops)."""
-        self.folder = claim_folder(self.planned_folder, fixed=bool(self.args.out))
+        self.folder = run_folder.claim(self.planned_folder, fixed=bool(self.args.out))
         self.started = datetime.datetime.now().isoformat(timespec="seconds")
         self.signal_stops.install()
         with self.signal_stops.training():
@@ -168,6 +137,7 @@ class Run:
         comparison = compare.summary_against_previous(self.script, self.folder, metrics)
         if comparison:
             print(comparison)
+        run_folder.release(self.folder)
         self.signal_stops.restore()
         from common import plots
 

@@ -16,15 +16,14 @@ from pathlib import Path
 
 from common import predict, run_folder
 from common.cli import flag_name
-from common.errors import ScriptError, UsageError
+from common.errors import UsageError
 from common.spread import spread
 
 
-def plan_group_folder(script, out, dry_run):
+def claim_group_folder(script, out, dry_run):
+    """The group's folder, made for this process alone (common/run_folder.py: claim)."""
     folder = Path(out) if out else run_folder.script_folder(script, dry_run) / f"{run_folder.timestamp()}-seeds"
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ScriptError(f"--out: {folder} already holds files; a run never overwrites another, choose a new folder")
-    return folder
+    return run_folder.claim(run_folder.plan(folder, fixed=bool(out)), fixed=bool(out))
 
 
 def member_command(script_path, config, args, seed, folder):
@@ -71,7 +70,7 @@ def main(script_path, config, args, book=None):
     if predict.wanted(args):
         raise UsageError(predict.WITH_SEEDS)
     script = Path(script_path).stem
-    folder = plan_group_folder(script, args.out, args.dry_run)
+    folder = claim_group_folder(script, args.out, args.dry_run)
     book = {} if args.dry_run else book  # synthetic data says nothing about the book's numbers
     seeds = list(range(config.seed, config.seed + config.seeds))
     finished, status, code, started = [], "completed", 0, time.perf_counter()
@@ -90,6 +89,7 @@ def main(script_path, config, args, book=None):
     took = f"{seconds / 60:.1f} minutes" if seconds >= 120 else f"{seconds:.0f} seconds"
     print(f"\n{len(finished)} of {len(seeds)} seeds finished ({status}) in {took}.")
     if not members:
+        run_folder.release(folder)
         return code
     summary, lines = summarize(members, book)
     settings = {name: value for name, value in vars(config).items() if name not in ("seed", "seeds")}
@@ -102,6 +102,7 @@ def main(script_path, config, args, book=None):
     written = [run_folder.write_atomically(folder / run_folder.SEEDS_FIGURE,
                                            lambda path: figure.savefig(path, format="png", dpi=110)),
                run_folder.write_text(folder / run_folder.GROUP, json.dumps(summary, indent=2) + "\n")]
+    run_folder.release(folder)
     plots.show_or_close(figure, show=False)
     print(*lines, sep="\n")
     print("Saved:", *(f"  {path}" for path in written), sep="\n")
