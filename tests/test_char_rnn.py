@@ -7,7 +7,7 @@ import pytest
 from conftest import run_script
 
 import char_rnn_hello
-from common import backend, cli
+from common import backend, char_lm, cli
 
 
 def config(**changes):
@@ -42,10 +42,16 @@ def test_training_reaches_ello_and_generates_hello(impl, cell, tmp_path, capsys)
     assert (out / ("model.npz" if impl == "numpy" else "model.keras")).exists()
 
 
-def test_sampling_with_a_temperature_writes_letters_of_the_alphabet():
-    model = char_rnn_hello.build_model(config(impl="numpy"), "helo")
-    text = char_rnn_hello.generate(model, "h", 12, "helo", 1.5, np.random.default_rng(0))
-    assert len(text) == 12 and set(text) <= set("helo")
+@pytest.mark.parametrize("temperature, expected", [
+    (0.0, [1.0, 0.0, 0.0]),  # always the likeliest
+    (1.0, [0.7, 0.2, 0.1]),  # the probabilities as they are
+    (0.5, [0.49 / 0.54, 0.04 / 0.54, 0.01 / 0.54]),  # p ** (1 / 0.5), renormalised: sharper
+    (100.0, [1 / 3, 1 / 3, 1 / 3]),  # nearly flat
+])
+def test_sampling_at_a_temperature_draws_with_the_sharpened_probabilities(temperature, expected):
+    rng = np.random.default_rng(0)
+    draws = [char_lm.choose(np.array([0.7, 0.2, 0.1]), temperature, rng) for _ in range(20_000)]
+    np.testing.assert_allclose(np.bincount(draws, minlength=3) / len(draws), expected, atol=0.012)
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -99,7 +99,9 @@ def test_the_cache_is_made_again_when_what_it_depends_on_changes(offline_keras, 
             cache.write_text("{ half a file")
     (_, _), (test, _) = nsmc.load_data(again)
     assert again.calls > 0
-    assert test[-1] == (["새로", "들어온", "리뷰"] if change == "file" else test[-1])
+    last_line = (folder / "ratings_test.txt").read_text(encoding="utf-8").rstrip("\n").split("\n")[-1]
+    assert test[-1] == last_line.split("\t")[1].split()  # split again from the file, not from the old cache
+    assert (test[-1] == ["새로", "들어온", "리뷰"]) == (change == "file")
 
 
 def test_the_run_saves_its_vocabulary_by_the_keras_conventions(trained):
@@ -138,10 +140,10 @@ def test_predicting_raw_review_lines_gives_what_evaluate_scores_on_their_encoded
 def test_predict_reads_as_the_run_trained_even_after_the_settings_changed(trained, capsys):
     model = str(trained / "model.keras")
     capsys.readouterr()
-    nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model])
+    assert nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model]) == 0
     as_trained = capsys.readouterr().out
-    nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model,
-                        "--tokenizer", "spaces", "--num-words", "50", "--maxlen", "12"])
+    assert nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model,
+                               "--tokenizer", "spaces", "--num-words", "50", "--maxlen", "12"]) == 0
     assert capsys.readouterr().out == as_trained and as_trained.endswith("\t정말 최고 명작\n")
 
 

@@ -1,5 +1,6 @@
 """Bad input, faults and interruptions end in one clear line and intact results; reruns repeat exactly."""
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -64,6 +65,37 @@ def test_default_run_folders_never_collide(tmp_path, monkeypatch):
     with first.training(), second.training():
         pass
     assert first.folder != second.folder and first.folder.is_dir() and second.folder.is_dir()
+
+
+def claim_at_the_barrier(barrier, planned, fixed, results):
+    """One racer: plan, wait for the other, claim; puts the folder it got, or the one-line error."""
+    try:
+        run_folder.plan(planned, fixed)
+        barrier.wait(timeout=30)
+        results.put(str(run_folder.claim(planned, fixed)))
+    except cli.ScriptError as error:
+        results.put(f"error: {error}")
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_two_processes_at_a_barrier_never_share_a_folder(tmp_path, fixed):
+    """Two processes plan and claim the same folder at the same instant, 100 times: a default
+    folder gives each its own; a --out folder goes to one, and the other gets one line."""
+    context = multiprocessing.get_context("fork")
+    for trial in range(100):
+        planned = tmp_path / f"trial{trial}" / "runs" / "x" / "2026-01-01_00-00-00"
+        barrier, results = context.Barrier(2), context.Queue()
+        racers = [context.Process(target=claim_at_the_barrier, args=(barrier, planned, fixed, results)) for _ in range(2)]
+        for racer in racers:
+            racer.start()
+        got = sorted(results.get(timeout=60) for _ in racers)
+        for racer in racers:
+            racer.join(timeout=60)
+        if fixed:
+            assert got == sorted([f"error: --out: another run took {planned} a moment ago; choose a new folder",
+                                  str(planned)])
+        else:
+            assert got == sorted([str(planned), f"{planned}-2"])
 
 
 def test_a_missing_model_file_is_one_line(tmp_path):

@@ -1,0 +1,150 @@
+"""Nothing lost under faults (issue 23): signals at awkward moments, damaged run folders, the
+Keras cache where Keras puts it. Each test failed before the fault was mended."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import KERAS_HOME, REPO, run_script
+
+import reuters_lstm
+from common import cli, compare, data, run_folder
+
+SMALL = ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"]
+
+
+def start(argv, tmp_path):
+    """A script in a process group of its own, its output in files."""
+    log = tmp_path / "stdout.txt"
+    with open(log, "w") as stdout, open(tmp_path / "stderr.txt", "w") as stderr:
+        child = subprocess.Popen([sys.executable, *map(str, argv)], stdout=stdout, stderr=stderr, text=True,
+                                 env={**os.environ, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1"},
+                                 start_new_session=True)
+    return child, log
+
+
+def wait_for_text(log, text, child, seconds=240):
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text():
+        assert child.poll() is None, f"exited ({child.returncode}) before {text!r}: {log.read_text()[-2000:]}"
+        assert time.monotonic() < deadline, f"no {text!r} within {seconds} s"
+        time.sleep(0.05)
+
+
+def test_vanishing_gradient_keeps_the_finished_distances_under_two_quick_ctrl_c(tmp_path):
+    out = tmp_path / "run"
+    child, log = start([REPO / "vanishing_gradient.py", "--distances", "2,5,10,20", "--out", out], tmp_path)
+    try:
+        wait_for_text(log, "distance   2:", child)
+        child.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=120)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert child.returncode == 130 and "Traceback" not in stderr, stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted (SIGINT)"
+    assert list(metrics["accuracy_by_distance"]["rnn"]) == list(metrics["accuracy_by_distance"]["lstm"]) == ["2"]
+    assert (out / "vanishing.png").is_file()
+
+
+# The Keras cache: where Keras itself puts it.
+
+PROBE = """
+import keras, sys
+from common import data
+got = keras.utils.get_file("probe.txt", origin=sys.argv[1])
+print("ANSWER", data.keras_cache_dir() / "probe.txt" == __import__("pathlib").Path(got), got)
+"""
+
+
+@pytest.mark.parametrize("home", ["there", "cannot be made"])
+def test_the_cache_folder_is_where_keras_puts_its_files(tmp_path, home):
+    """Keras puts its files in $KERAS_HOME/datasets, or in /tmp/.keras/datasets when that
+    folder cannot be written (here: it cannot even be made, under /proc)."""
+    origin = tmp_path / "origin.txt"
+    origin.write_text("probe")
+    keras_home = tmp_path / "keras_home" if home == "there" else "/proc/keras_home"
+    result = run_script("-c", PROBE, origin.as_uri(), env={"KERAS_HOME": str(keras_home)})
+    assert result.returncode == 0, result.stderr
+    _, answer, path = next(line for line in result.stdout.splitlines() if line.startswith("ANSWER")).split()
+    os.remove(path)
+    assert answer == "True" and path.startswith(str(keras_home) if home == "there" else "/tmp/.keras/")
+
+
+def test_a_damaged_file_that_cannot_be_set_aside_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "reuters.npz").write_bytes(b"PK\x03\x04 cut short")
+
+    def read_only(*args):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", read_only)
+    with pytest.raises(cli.ScriptError, match=r"reuters.npz in .* is damaged .*cannot be set aside for a new copy "
+                                              r"\(Read-only file system\); place a good copy there"):
+        with data.keras_cache("reuters.npz"):
+            pass
+
+
+# Malformed run folders: one line naming the folder and the field; never a finished run failed.
+
+@pytest.mark.parametrize("value, says", [('"abc"', "'abc', not a whole number"), ("null", "null, not a whole number"),
+                                         ("[1]", "[1], not a whole number"), ("2.7", "2.7, not a whole number"),
+                                         ("0", "--epochs must be a positive integer; got 0")])
+def test_rerun_refuses_a_setting_of_the_wrong_type(tmp_path, value, says):
+    (tmp_path / "metrics.json").write_text(f'{{"script": "reuters_lstm", "settings": {{"epochs": {value}}}}}')
+    with pytest.raises(cli.ScriptError) as error:
+        cli.parse(reuters_lstm.SETTINGS, ["--rerun", str(tmp_path)])
+    assert str(error.value).startswith(f"--rerun: {tmp_path} records ") and str(error.value).endswith(says)
+
+
+def bad_run(folder, **fields):
+    folder.mkdir(parents=True)
+    record = {"script": "reuters_lstm", "settings": {"epochs": 1}, "test_accuracy": 0.5, "test_loss": 1.0,
+              "started": "2026-01-01T00:00:00", "synthetic_data": True, **fields}
+    run_folder.write_record(folder, {"val_loss": [1.0], "val_accuracy": [0.5]}, [1.0], record)
+
+
+@pytest.mark.parametrize("fields", [{"test_loss": None}, {"test_accuracy": "0.7"}])
+def test_a_malformed_earlier_run_does_not_fail_the_next_one(tmp_path, monkeypatch, capsys, fields):
+    monkeypatch.chdir(tmp_path)
+    bad_run(tmp_path / "runs" / "reuters_lstm" / "dry-run" / "earlier", **fields)
+    assert reuters_lstm.main(SMALL) == 0
+    assert "Compared with the previous run" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("damage, says", [
+    ({"started": None}, "metrics.json: started is null, not text"),
+    ({"test_accuracy": "0.7"}, 'metrics.json: test_accuracy is "0.7", not a number'),
+])
+def test_compare_lists_the_good_runs_beside_a_bad_one(tmp_path, capsys, damage, says):
+    bad_run(tmp_path / "good")
+    bad_run(tmp_path / "bad", **damage)
+    assert compare.main([str(tmp_path), "--out", str(tmp_path / "c.png")]) == 0
+    said = capsys.readouterr()
+    assert [line.split()[0] for line in said.out.splitlines()[1:2]] == ["good"]
+    assert said.err.strip() == f"skipped {tmp_path / 'bad'}: not a complete run (ValueError: {says})"
+
+
+def test_compare_skips_a_group_with_no_finished_seed(tmp_path, capsys):
+    bad_run(tmp_path / "good")
+    (tmp_path / "group").mkdir()
+    (tmp_path / "group" / "group.json").write_text(json.dumps({"script": "reuters_lstm", "settings": {},
+                                                               "finished": []}))
+    assert compare.main([str(tmp_path), "--out", str(tmp_path / "c.png")]) == 0
+    assert "group.json: finished is [], not a list of the seeds that finished" in capsys.readouterr().err
+
+
+def test_compare_to_an_unwritable_place_is_one_line_after_the_table(tmp_path, capsys):
+    bad_run(tmp_path / "good")
+    assert compare.main([str(tmp_path / "good"), "--out", "/proc/compare.png"]) == 1
+    said = capsys.readouterr()
+    assert "good" in said.out and said.err.startswith("compare: error: cannot write the figure /proc/compare.png")
+    assert len(said.err.strip().splitlines()) == 1
