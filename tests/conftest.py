@@ -152,3 +152,17 @@ def run_script(*args, timeout=240, env=None, **kwargs):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))  # for `python -c`
     return subprocess.run([sys.executable, *map(str, args)], cwd=kwargs.pop("cwd", Path.cwd()), env=env,
                           capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+SEEDS_DRY_RUN = ["--dry-run", "--epochs", "2", "--embedding-dim", "8", "--lstm-units", "8"]
+
+
+@pytest.fixture(scope="session")
+def dry_seeds_group(tmp_path_factory):
+    """Three seeds of a small Reuters dry run, started as a user would in a fresh folder, so that
+    the group lands where a user's does (runs/reuters_lstm/dry-run/<time>-seeds/); shared by the
+    tests of --seeds and of compare. Returns (the folder it ran in, the group folder, the result)."""
+    root = tmp_path_factory.mktemp("seeds_group")
+    result = run_script(REPO / "reuters_lstm.py", *SEEDS_DRY_RUN, "--seeds", "3", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root, next((root / "runs" / "reuters_lstm" / "dry-run").glob("*-seeds")), result

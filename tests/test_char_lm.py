@@ -44,7 +44,7 @@ def test_a_small_text_is_learned_far_below_guessing_in_seconds(text_file, tmp_pa
     assert alphabet == "".join(dict.fromkeys(TEXT))
     guessing = math.log(len(alphabet))
     loss = metrics["training_loss_per_character"]
-    assert loss < 0.4 * guessing, loss  # measured: about 0.1 to 0.5 of ln 24
+    assert loss < 0.4 * guessing, loss  # measured 0.03 (NumPy RNN, LSTM) and 0.09 (Keras RNN) of ln 29; untrained: 1
     samples = (out / char_rnn_hello.SAMPLES).read_text(encoding="utf-8")
     written = "".join(line for line in samples.splitlines() if not line.startswith("--- step"))
     assert len(written) > 150 and set(written) <= set(alphabet)

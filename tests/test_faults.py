@@ -1,11 +1,13 @@
 """Nothing lost under faults (issue 23): signals at awkward moments, damaged run folders, the
 Keras cache where Keras puts it. Each test failed before the fault was mended."""
+import importlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import KERAS_HOME, REPO, run_script
@@ -64,18 +66,16 @@ print("ANSWER", data.keras_cache_dir() / "probe.txt" == __import__("pathlib").Pa
 """
 
 
-@pytest.mark.parametrize("home", ["there", "cannot be made"])
-def test_the_cache_folder_is_where_keras_puts_its_files(tmp_path, home):
-    """Keras puts its files in $KERAS_HOME/datasets, or in /tmp/.keras/datasets when that
-    folder cannot be written (here: it cannot even be made, under /proc)."""
+def test_the_cache_folder_is_where_keras_puts_its_files(tmp_path):
+    """Keras puts its files in $KERAS_HOME/datasets, or in /tmp/.keras/datasets when that folder
+    cannot be written (here: it cannot even be made, under /proc). Every other test uses the first."""
     origin = tmp_path / "origin.txt"
     origin.write_text("probe")
-    keras_home = tmp_path / "keras_home" if home == "there" else "/proc/keras_home"
-    result = run_script("-c", PROBE, origin.as_uri(), env={"KERAS_HOME": str(keras_home)})
+    result = run_script("-c", PROBE, origin.as_uri(), env={"KERAS_HOME": "/proc/keras_home"})
     assert result.returncode == 0, result.stderr
     _, answer, path = next(line for line in result.stdout.splitlines() if line.startswith("ANSWER")).split()
     os.remove(path)
-    assert answer == "True" and path.startswith(str(keras_home) if home == "there" else "/tmp/.keras/")
+    assert answer == "True" and path.startswith("/tmp/.keras/")
 
 
 def test_a_damaged_file_that_cannot_be_set_aside_is_one_line(tmp_path, monkeypatch):
@@ -148,3 +148,83 @@ def test_compare_to_an_unwritable_place_is_one_line_after_the_table(tmp_path, ca
     said = capsys.readouterr()
     assert "good" in said.out and said.err.startswith("compare: error: cannot write the figure /proc/compare.png")
     assert len(said.err.strip().splitlines()) == 1
+
+
+# Every script: the same run twice is the same to the last digit, a --rerun too; Ctrl-C keeps the
+# complete epochs. (Reuters: tests/test_reliability.py, in separate processes.)
+
+RERUNS = {
+    "imdb_cnn_lstm": ["--dry-run", "--epochs", "2"],
+    "nsmc_cnn_lstm": ["--dry-run", "--epochs", "2", "--tokenizer", "spaces"],
+    "char_rnn_hello": ["--epochs", "15"],
+    "char_rnn_hello numpy lstm": ["--impl", "numpy", "--cell", "lstm", "--epochs", "15"],
+    "vanishing_gradient": ["--dry-run"],
+}
+
+
+def history_without_seconds(folder):
+    return [line.rsplit(",", 1)[0] for line in (folder / "history.csv").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("name", RERUNS)
+def test_every_script_repeats_its_run_and_its_rerun_to_the_last_digit(name, tmp_path):
+    module = importlib.import_module(name.split()[0])
+    first, rerun = tmp_path / "first", tmp_path / "rerun"
+    assert module.main([*RERUNS[name], "--out", str(first)]) == 0
+    assert module.main(["--rerun", str(first), "--out", str(rerun)]) == 0
+    assert len(history_without_seconds(first)) >= 2
+    assert history_without_seconds(first) == history_without_seconds(rerun)
+    recorded = [json.loads((folder / "metrics.json").read_text()) for folder in (first, rerun)]
+    assert recorded[0]["settings"] == recorded[1]["settings"]
+    assert recorded[0].get("test_accuracy") == recorded[1].get("test_accuracy")
+
+
+LONG_RUNS = {
+    "imdb_cnn_lstm.py": (["--dry-run", "--epochs", "500"], "Epoch 3/"),
+    "nsmc_cnn_lstm.py": (["--dry-run", "--tokenizer", "spaces", "--epochs", "500"], "Epoch 3/"),
+    "char_rnn_hello.py": (["--impl", "numpy", "--epochs", "10000000"], "epoch    1 "),
+}
+
+
+@pytest.mark.parametrize("script", LONG_RUNS)
+def test_ctrl_c_stops_every_script_with_its_complete_epochs_saved(script, tmp_path):
+    argv, started = LONG_RUNS[script]
+    out = tmp_path / "run"
+    child, log = start([REPO / script, *argv, "--out", out], tmp_path)
+    try:
+        wait_for_text(log, started, child)
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=120)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert child.returncode == 130 and "Traceback" not in stderr, stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted (SIGINT)" and "test_accuracy" not in metrics
+    assert len(history_without_seconds(out)) == metrics["epochs_completed"] + 1 >= 2
+    assert (out / ("model.npz" if script == "char_rnn_hello.py" else "model.keras")).is_file()
+
+
+@pytest.mark.parametrize("script", ["imdb_cnn_lstm", "nsmc_cnn_lstm", "char_rnn_hello"])
+def test_every_script_with_seeds_hands_them_to_the_seeds_runner(script, monkeypatch):
+    """The runner itself is tested on Reuters (tests/test_seeds.py) and, in processes, below."""
+    module = importlib.import_module(script)
+    handed = []
+    monkeypatch.setattr(module.seeds, "main", lambda path, config, args, book=None: handed.append(
+        (Path(path).name, config.seeds, book)) or 0)
+    assert module.main(["--seeds", "2", "--dry-run"]) == 0
+    compared_with = {"imdb_cnn_lstm": {"the book": 0.8519},  # the book's printed accuracy
+                     "nsmc_cnn_lstm": {"BERT multilingual (KoBERT README)": 0.875, "KoBERT": 0.901},
+                     "char_rnn_hello": None}[script]
+    assert handed == [(f"{script}.py", 2, compared_with)]
+
+
+def test_seeds_of_the_numpy_char_rnn_run_in_processes_and_summarize(tmp_path):
+    result = run_script(REPO / "char_rnn_hello.py", "--impl", "numpy", "--epochs", "30", "--seeds", "2",
+                        "--out", tmp_path / "group")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "group" / "group.json").read_text())
+    accuracies = [json.loads((tmp_path / "group" / f"seed{k}" / "metrics.json").read_text())["test_accuracy"]
+                  for k in (0, 1)]
+    assert summary["finished"] == [0, 1] and summary["test_accuracy"]["max"] == max(accuracies)

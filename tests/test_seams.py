@@ -76,20 +76,18 @@ def test_a_trained_model_predicts_with_no_dataset_cache(offline_keras, tmp_path,
 
 @pytest.fixture(scope="module")
 def trained_runs(tmp_path_factory):
-    """An IMDB dry-run model and a --text-file language model, for the entry points to use."""
+    """A text for a --text-file run, in a folder of its own. (A dry run, --predict and --seeds are
+    run as a user would in test_quiet_start.py and by dry_group below, with the same check.)"""
     root = tmp_path_factory.mktemp("entry_points")
-    assert run_script(REPO / "imdb_cnn_lstm.py", "--dry-run", *SMALL, "--out", root / "imdb").returncode == 0
     (root / "text.txt").write_text("hello world, hello rnn. " * 20, encoding="utf-8")
     return root
 
 
-ENTRY_POINTS = {
-    "seeds": ["reuters_lstm.py", "--dry-run", *SMALL, "--seeds", "2", "--out", "{root}/group"],
-    "predict": ["imdb_cnn_lstm.py", "--predict", "a good film", "--model", "{root}/imdb/model.keras"],
+ENTRY_POINTS = {  # in this order: compare reads the --text-file run
     "char_rnn_keras": ["char_rnn_hello.py", "--epochs", "3", "--out", "{root}/hello"],
     "text_file_and_generate": ["char_rnn_hello.py", "--text-file", "{root}/text.txt", "--steps", "3",
                                "--sample-every", "2", "--out", "{root}/lm"],
-    "compare": ["-m", "common.compare", "{root}/imdb", "--out", "{root}/compare.png"],
+    "compare": ["-m", "common.compare", "{root}/lm", "--out", "{root}/compare.png"],
     "one_line_error_at_level_3": ["reuters_lstm.py", "--predict", "x", "--model", "{root}/missing.keras"],
 }
 
@@ -140,19 +138,17 @@ def test_ctrl_c_while_keras_loads_is_one_line_and_exit_130(tmp_path):
 
 # 6, 7. compare: groups as first-class rows, synthetic runs marked, figures never in a read folder.
 
-@pytest.fixture(scope="module")
-def dry_group(tmp_path_factory):
-    root = tmp_path_factory.mktemp("group_runs")
-    result = run_script(REPO / "reuters_lstm.py", "--dry-run", *SMALL, "--seeds", "2", cwd=root)
-    assert result.returncode == 0, result.stderr
+@pytest.fixture
+def dry_group(dry_seeds_group):
+    root, _, result = dry_seeds_group
     return root, result.stdout
 
 
-def test_a_dry_run_group_says_nothing_about_the_book(dry_group):
-    root, stdout = dry_group
-    group = next((root / "runs" / "reuters_lstm" / "dry-run").glob("*-seeds"))
-    assert "Test accuracy over 2 seeds" in stdout and "the book" not in stdout
+def test_a_dry_run_group_says_nothing_about_the_book_nor_of_tensorflow(dry_seeds_group):
+    _, group, result = dry_seeds_group
+    assert "Test accuracy over 3 seeds" in result.stdout and "the book" not in result.stdout
     assert json.loads((group / "group.json").read_text())["book"] == {}
+    assert_no_tensorflow_log(result.stderr)  # the seeds' processes inherit the level, not the user's wish
 
 
 def test_compare_with_no_argument_picks_the_newest_group_and_labels_it(dry_group, monkeypatch, capsys):
@@ -163,7 +159,7 @@ def test_compare_with_no_argument_picks_the_newest_group_and_labels_it(dry_group
     header, row = out.split("\n\n")[0].splitlines()
     assert header.split()[:3] == ["run", "started", "data"] and "None" not in out
     cells = row.split()
-    assert cells[0].endswith("-seeds") and cells[3] == "synthetic" and "(n=2)" in row
+    assert cells[0].endswith("-seeds") and cells[3] == "synthetic" and "(n=3)" in row
     figures = list(Path("runs/compare").glob("*-reuters_lstm.png"))
     assert len(figures) == 1 and f"Figure: {figures[0]}" in out
 

@@ -9,20 +9,17 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import REPO, run_script
+from conftest import REPO, SEEDS_DRY_RUN, run_script
 
 from common import cli, compare, run_folder, seeds
 from common.spread import spread, t_quantile, welch_interval
 
-DRY = ["--dry-run", "--epochs", "2", "--embedding-dim", "8", "--lstm-units", "8"]
+DRY = SEEDS_DRY_RUN
 
 
-@pytest.fixture(scope="module")
-def group(tmp_path_factory):
-    """Three seeds of a small Reuters dry run, as a user would start them."""
-    folder = tmp_path_factory.mktemp("seeds") / "group"
-    result = run_script(REPO / "reuters_lstm.py", *DRY, "--seeds", "3", "--out", folder)
-    assert result.returncode == 0, result.stderr
+@pytest.fixture
+def group(dry_seeds_group):
+    _, folder, result = dry_seeds_group
     return folder, result.stdout
 
 
@@ -110,19 +107,20 @@ def test_t_quantiles_match_the_printed_table(df, table):
 def test_an_interrupted_group_keeps_its_finished_seeds(tmp_path):
     folder, log = tmp_path / "group", tmp_path / "stdout.txt"
     with open(log, "w") as stdout:
-        parent = subprocess.Popen([sys.executable, str(REPO / "reuters_lstm.py"), "--dry-run", "--epochs", "40",
+        parent = subprocess.Popen([sys.executable, str(REPO / "reuters_lstm.py"), "--dry-run", "--epochs", "8",
                                    "--seeds", "3", "--out", str(folder)], stdout=stdout, stderr=subprocess.STDOUT,
                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         deadline = time.monotonic() + 180
-        while "Epoch 2/40" not in log.read_text().partition("=== seed 1 (2 of 3) ===")[2]:
+        while "Epoch 2/8" not in log.read_text().partition("=== seed 1 (2 of 3) ===")[2]:
             assert parent.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
             time.sleep(0.05)
         parent.send_signal(signal.SIGINT)
         parent.wait(timeout=60)
     finally:
-        if parent.poll() is None:
-            parent.kill()
+        if parent.poll() is None:  # SIGTERM reaches the seed that trains too; SIGKILL would leave it running
+            parent.terminate()
+            parent.wait(timeout=60)
     printed = log.read_text()
     assert parent.returncode == 130 and "Traceback" not in printed
     assert "1 of 3 seeds finished (interrupted (SIGINT))" in printed
