@@ -134,7 +134,7 @@ def test_a_text_of_unknown_words_is_answered_with_a_note(offline_keras, tiny_mod
     assert captured.out.count("\t") == 2 and "no word the model knows" in captured.err
 
 
-def test_a_dry_run_trains_evaluates_and_predicts_examples(tiny_model_run):
+def test_a_dry_run_saves_the_books_model_and_its_vocabulary(tiny_model_run):
     assert sorted(p.name for p in tiny_model_run.iterdir() if p.is_file()) == [
         "history.csv", "loss.png", "metrics.json", "model.keras", "vocabulary.json"]
     model = keras.saving.load_model(tiny_model_run / "model.keras")
