@@ -161,15 +161,23 @@ def build_parser(settings):
             help=f"{comment} (now {value!r}){allowed}".strip().replace("%", "%%"),  # argparse formats help with %
         )
     run = parser.add_argument_group("run")
-    run.add_argument("--out", metavar="DIR",
-                     help="folder for this run's outputs (default: runs/SCRIPT/TIMESTAMP); must be new or empty")
-    run.add_argument("--dry-run", action="store_true", help="whole pipeline on small synthetic data, in seconds")
-    run.add_argument("--show", action="store_true", help="also open the plot in a window")
-    run.add_argument("--rerun", metavar="RUN_FOLDER",
-                     help="repeat a recorded run with its settings (flags given here still apply)")
-    for flag, kwargs in settings.options:
+    for flag, kwargs in [*RUN_OPTIONS, *settings.options]:
         run.add_argument(flag, **kwargs)
     return parser
+
+
+RUN_OPTIONS = (  # every script's, after its settings
+    ("--out", dict(metavar="DIR", help="folder for this run's outputs (default: runs/SCRIPT/TIMESTAMP, a dry "
+                                       "run's under runs/SCRIPT/dry-run/); must be new or empty")),
+    ("--dry-run", dict(action="store_true", help="whole pipeline on small synthetic data, in seconds")),
+    ("--show", dict(action="store_true", help="also open the plot in a window")),
+    ("--rerun", dict(metavar="RUN_FOLDER", help="repeat a recorded run with its settings (flags given here still apply)")),
+)
+
+
+def known_flags(settings):
+    """Every flag the script takes, for "did you mean ...?"."""
+    return ["--help", *map(flag_name, settings.values), *(flag for flag, _ in [*RUN_OPTIONS, *settings.options])]
 
 
 def parse(settings, argv=None):
@@ -181,8 +189,7 @@ def parse(settings, argv=None):
     parser = build_parser(settings)
     args, unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if unknown:
-        known = [a for action in parser._actions for a in action.option_strings]
-        guess = difflib.get_close_matches(unknown[0].split("=")[0], known, n=1)
+        guess = difflib.get_close_matches(unknown[0].split("=")[0], known_flags(settings), n=1)
         hint = f"; did you mean {guess[0]}?" if guess else " (see --help)"
         raise UsageError(f"unknown option {unknown[0]}{hint}")
     values = dict(settings.values)

@@ -88,3 +88,19 @@ def test_a_word_index_is_readable_only_if_it_is_json(tmp_path, content, readable
     path = tmp_path / "reuters_word_index.json"
     path.write_bytes(content)
     assert (data.unreadable(path) is None) == readable
+
+
+@pytest.mark.parametrize("kind", ["sha256", "md5"])
+def test_the_checksum_check_answers_as_keras_own(tmp_path, kind):
+    """common/data.py checks with hashlib what keras.utils' validate_file checks (Keras 3.12-3.15)."""
+    import hashlib
+
+    from keras.src.utils import file_utils
+
+    path = tmp_path / "file.npz"
+    path.write_bytes(b"some bytes" * 1000)
+    right = getattr(hashlib, kind)(path.read_bytes()).hexdigest()
+    wrong = right[:-1] + ("0" if right[-1] != "0" else "1")
+    for expected in (right, wrong):
+        assert data.has_keras_checksum(path, expected) == file_utils.validate_file(str(path), expected)
+    assert data.has_keras_checksum(path, right) and not data.has_keras_checksum(path, wrong)
