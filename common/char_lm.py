@@ -15,6 +15,7 @@ import numpy as np
 
 from common.errors import ScriptError, cannot_load
 from common.numpy_lstm import LSTM
+from common.outcome import signals_held
 from common.numpy_rnn import RNN, Adam, clip, softmax
 from common.text import read_utf8
 
@@ -98,8 +99,10 @@ class NumpyLearner:
         if reset:
             self.state = ()  # zeros: a new pass starts every stream from its beginning
         one_hot = np.eye(self.vocabulary_size)[inputs]
-        loss, grads, self.state = self.model.loss_gradients_and_state(one_hot, targets, self.state)
-        self.optimizer.step(clip(grads, self.clip_at))
+        loss, grads, state = self.model.loss_gradients_and_state(one_hot, targets, self.state)
+        with signals_held():  # the weights and the carried state change together, or not at all
+            self.optimizer.step(clip(grads, self.clip_at))
+            self.state = state
         return float(loss)
 
     def sample(self, start, length, temperature, rng):

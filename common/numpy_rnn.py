@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 
+from common.outcome import signals_held
+
 
 def softmax(scores):
     exp = np.exp(scores - scores.max(axis=-1, keepdims=True))
@@ -165,7 +167,8 @@ def fit(network, xs, targets, learning_rate, epochs, outcome, on_epoch_end=None)
             outcome.status = "nan loss"
         if not outcome.completed:
             break
-        optimizer.step(grads)
+        with signals_held():  # a second Ctrl-C never leaves the weights half-updated
+            optimizer.step(grads)
         accuracy = float((network.probabilities(xs).argmax(axis=1) == targets).mean())
         outcome.record_epoch({"loss": float(loss), "accuracy": accuracy}, time.perf_counter() - started)
         if on_epoch_end:

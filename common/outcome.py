@@ -76,6 +76,8 @@ class SignalStops:
             self.outcome.status = f"interrupted ({name})"
             print(f"\n{name}: stopping after this step and saving the run (Ctrl-C again stops at once)",
                   file=sys.stderr, flush=True)
+        elif Hold.depth:
+            Hold.stop_waiting = True
         else:
             raise KeyboardInterrupt
 
@@ -95,6 +97,28 @@ class SignalStops:
                     self.outcome.stopped_in_epoch = self.outcome.epochs_completed + 1
                 if self.outcome.back_to_last_complete_epoch:
                     self.outcome.back_to_last_complete_epoch()
+
+
+class Hold:
+    """Whether a block that must not be cut (signals_held) is running, and whether a stop at once
+    (a second Ctrl-C) waits for its end."""
+
+    depth = 0
+    stop_waiting = False
+
+
+@contextmanager
+def signals_held():
+    """A second Ctrl-C that comes inside this block stops training when the block is done, not in
+    its middle: the NumPy networks' parameter updates are never left half-applied."""
+    Hold.depth += 1
+    try:
+        yield
+    finally:
+        Hold.depth -= 1
+        if not Hold.depth and Hold.stop_waiting:
+            Hold.stop_waiting = False
+            raise KeyboardInterrupt
 
 
 def quiet_about_interrupts(hook):

@@ -13,7 +13,7 @@ import pytest
 from conftest import KERAS_HOME, REPO, run_script
 
 import reuters_lstm
-from common import cli, compare, data, run_folder
+from common import cli, compare, data, outcome, run_folder
 
 SMALL = ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"]
 
@@ -232,3 +232,19 @@ def test_seeds_of_the_numpy_char_rnn_run_in_processes_and_summarize(tmp_path):
     accuracies = [json.loads((tmp_path / "group" / f"seed{k}" / "metrics.json").read_text())["test_accuracy"]
                   for k in (0, 1)]
     assert summary["finished"] == [0, 1] and summary["test_accuracy"]["max"] == max(accuracies)
+
+
+def test_a_second_ctrl_c_during_a_held_update_stops_once_it_is_done():
+    """The NumPy networks update their weights inside signals_held(): a second Ctrl-C that comes
+    meanwhile stops training once every weight has moved, not in the middle."""
+    stops = outcome.SignalStops(outcome.Outcome())
+    done = []
+    with stops.training():
+        stops.on_signal(signal.SIGINT, None)  # the first: stop after this step
+        with pytest.raises(KeyboardInterrupt):
+            with outcome.signals_held():
+                stops.on_signal(signal.SIGINT, None)  # the second, while the weights move
+                done.append("every weight updated")
+    assert done == ["every weight updated"] and stops.outcome.status == "interrupted (SIGINT)"
+    with outcome.signals_held():  # nothing left over for the next block
+        pass
