@@ -1,6 +1,5 @@
 """Bad input, faults and interruptions end in one clear line and intact results; reruns repeat exactly."""
 import json
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -67,35 +66,49 @@ def test_default_run_folders_never_collide(tmp_path, monkeypatch):
     assert first.folder != second.folder and first.folder.is_dir() and second.folder.is_dir()
 
 
+RACE = """
+import json, multiprocessing, sys
+from pathlib import Path
+from common import run_folder
+from common.errors import ScriptError
+
 def claim_at_the_barrier(barrier, planned, fixed, results):
-    """One racer: plan, wait for the other, claim; puts the folder it got, or the one-line error."""
     try:
         run_folder.plan(planned, fixed)
         barrier.wait(timeout=30)
         results.put(str(run_folder.claim(planned, fixed)))
-    except cli.ScriptError as error:
+    except ScriptError as error:
         results.put(f"error: {error}")
+
+root, fixed, context = Path(sys.argv[1]), sys.argv[2] == "fixed", multiprocessing.get_context("fork")
+for trial in range(100):
+    planned = root / f"trial{trial}" / "runs" / "x" / "2026-01-01_00-00-00"
+    barrier, results = context.Barrier(2), context.Queue()
+    racers = [context.Process(target=claim_at_the_barrier, args=(barrier, planned, fixed, results)) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    print(json.dumps([str(planned), sorted(results.get(timeout=60) for _ in racers)]))
+    for racer in racers:
+        racer.join(timeout=60)
+"""
 
 
 @pytest.mark.parametrize("fixed", [False, True])
 def test_two_processes_at_a_barrier_never_share_a_folder(tmp_path, fixed):
     """Two processes plan and claim the same folder at the same instant, 100 times: a default
-    folder gives each its own; a --out folder goes to one, and the other gets one line."""
-    context = multiprocessing.get_context("fork")
-    for trial in range(100):
-        planned = tmp_path / f"trial{trial}" / "runs" / "x" / "2026-01-01_00-00-00"
-        barrier, results = context.Barrier(2), context.Queue()
-        racers = [context.Process(target=claim_at_the_barrier, args=(barrier, planned, fixed, results)) for _ in range(2)]
-        for racer in racers:
-            racer.start()
-        got = sorted(results.get(timeout=60) for _ in racers)
-        for racer in racers:
-            racer.join(timeout=60)
+    folder gives each its own; a --out folder goes to one, and the other gets one line. (The
+    racers are forked from a process that loads no framework: forking one with JAX's threads
+    can deadlock.)"""
+    result = run_script("-c", RACE, tmp_path, "fixed" if fixed else "default")
+    assert result.returncode == 0, result.stderr
+    trials = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(trials) == 100
+    for planned, got in trials:
         if fixed:
             assert got == sorted([f"error: --out: another run took {planned} a moment ago; choose a new folder",
-                                  str(planned)])
+                                  planned])
         else:
-            assert got == sorted([str(planned), f"{planned}-2"])
+            assert got == sorted([planned, f"{planned}-2"])
 
 
 def test_a_missing_model_file_is_one_line(tmp_path):
