@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import KERAS_HOME, REPO, run_script
+from test_quiet_start import assert_no_tensorflow_log
 
 import reuters_lstm
 from common import cli, compare, data, outcome, run_folder
@@ -204,6 +205,7 @@ def test_a_signal_stops_every_script_with_its_complete_epochs_saved(script, tmp_
             os.killpg(child.pid, signal.SIGKILL)
     stderr = (tmp_path / "stderr.txt").read_text()
     assert child.returncode == 128 + signum and "Traceback" not in stderr, stderr
+    assert_no_tensorflow_log(stderr)  # every script, from start to the signal
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["status"] == f"interrupted ({signum.name})" and "test_accuracy" not in metrics
     assert len(history_without_seconds(out)) == metrics["epochs_completed"] + 1 >= 2

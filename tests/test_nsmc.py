@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import REPO, run_script, write_nsmc
+from test_quiet_start import assert_no_tensorflow_log
 
 import nsmc_cnn_lstm
 from common import cli, nsmc, predict, tokenizers
@@ -167,6 +168,7 @@ def test_the_dry_run_needs_no_corpus_and_a_missing_corpus_is_one_line(tmp_path):
     result = run_script(REPO / "nsmc_cnn_lstm.py", "--dry-run", "--epochs", "1", "--tokenizer", "spaces",
                         "--out", tmp_path / "dry", env=empty_home)
     assert result.returncode == 0, result.stderr
+    assert_no_tensorflow_log(result.stderr)
     assert "(synthetic data: --dry-run)" in result.stdout and (tmp_path / "dry" / predict.VOCABULARY).is_file()
     result = run_script(REPO / "nsmc_cnn_lstm.py", "--out", tmp_path / "real", env=empty_home)
     assert result.returncode == 1 and "Traceback" not in result.stderr
