@@ -28,7 +28,8 @@ def options(answer):
     return (
         ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
         ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file")),
-        ("--model", dict(metavar="PATH", help="model.keras to predict with (default: the newest complete run's on real data)")),
+        ("--model", dict(metavar="PATH", help="model.keras to predict with (default: the newest complete run's "
+                                              "on real data; with --dry-run, the newest dry run's)")),
     )
 
 
@@ -49,13 +50,16 @@ def read_texts(args):
     return texts
 
 
-def model_path(path, script, suffixes=(".keras",)):
-    """--model's path, else the newest complete run's on real data; ScriptError if there is none."""
+def model_path(path, script, suffixes=(".keras",), dry_run=False):
+    """--model's path, else the newest complete run's on real data (with --dry-run: the newest
+    complete dry run's); ScriptError if there is none."""
     if path is None:
-        folder = run_folder.newest_trained(script)
+        folder = run_folder.newest_trained(script, dry_run=dry_run)
+        if folder is None and dry_run:
+            raise ScriptError(f"no complete dry run yet: run `python {script}.py --dry-run` first")
         if folder is None:
-            raise ScriptError(f"no model trained on real data yet: run `python {script}.py` first (a --dry-run or "
-                              "stopped run's model answers only when --model names it)")
+            raise ScriptError(f"no model trained on real data yet: run `python {script}.py` first (a dry run's "
+                              "model answers with --dry-run --predict, any model with --model PATH)")
         return folder / run_folder.MODEL
     path = Path(path)
     if not path.is_file():
@@ -165,7 +169,7 @@ def main(args, config, dataset, answer):
     if getattr(config, "seeds", 1) > 1:
         raise UsageError(WITH_SEEDS)
     texts = read_texts(args)  # bad text fails before any model is loaded
-    path = model_path(args.model, args.script)
+    path = model_path(args.model, args.script, dry_run=args.dry_run)
     model = trained_model(path, args.script)
     print(run_folder.provenance(path, "Answering"), file=sys.stderr)
     vocabulary, maxlen = encoding_for(model, path, config, dataset)

@@ -278,15 +278,16 @@ def runs_newest_first(script, holding=METRICS, within=None):
     return [path.parent for path in sorted(found, key=lambda path: path.stat().st_mtime, reverse=True)]
 
 
-def newest_trained(script, holding=MODEL):
-    """The folder of this script's most recent run under runs/ that trained a model to the end on
-    real data (not a dry run, not a stopped run) and holds the file `holding`, or None."""
-    for folder in runs_newest_first(script, holding=holding):
+def newest_trained(script, holding=MODEL, dry_run=False):
+    """The folder of this script's most recent run under runs/ that trained a model to the end
+    (not a stopped run) on real data, or with `dry_run` on synthetic data, and holds the file
+    `holding`; or None."""
+    for folder in runs_newest_first(script, holding=holding, within=script_folder(script, dry_run)):
         try:
             metrics = read_run(folder).metrics
         except ValueError:
             continue
-        if metrics.get("status") == "completed" and not metrics.get("synthetic_data"):
+        if metrics.get("status") == "completed" and bool(metrics.get("synthetic_data")) == dry_run:
             return folder
     return None
 

@@ -33,9 +33,10 @@ def test_predict_never_answers_with_a_dry_run_model_unless_named(capsys):
     with pytest.raises(ScriptError, match="no model trained on real data yet: run `python reuters_lstm.py` first"):
         reuters_lstm.main(["--predict", "oil prices rose"])
     capsys.readouterr()
-    assert reuters_lstm.main(["--predict", "oil prices rose", "--model", str(dry_model)]) == 0
-    said = capsys.readouterr().err
-    assert f"Answering: the model of {dry_model.parent}" in said and "trained on synthetic data" in said
+    for asked in (["--model", str(dry_model)], ["--dry-run"]):  # named, or asked for as the newest dry run
+        assert reuters_lstm.main(["--predict", "oil prices rose", *asked]) == 0
+        said = capsys.readouterr().err
+        assert f"Answering: the model of {dry_model.parent}" in said and "trained on synthetic data" in said
 
 
 def test_predict_skips_a_stopped_run_and_names_the_complete_one(offline_keras, capsys):
