@@ -185,7 +185,7 @@ def test_a_second_ctrl_c_stops_at_once_and_still_saves(long_run, tmp_path):
     child.send_signal(signal.SIGINT)
     sent = time.monotonic()
     returncode, _, stderr = finished(child, tmp_path)
-    assert time.monotonic() - sent < 15  # saving and exiting, not the other 497 epochs
+    assert time.monotonic() - sent < 60  # saving and exiting (seconds, even on 2 loaded cores), not 497 more epochs
     assert returncode == 130 and "Traceback" not in stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["status"] == "interrupted (SIGINT)" and metrics["epochs_completed"] >= 2
