@@ -87,7 +87,7 @@ def trained_runs(tmp_path_factory):
 ENTRY_POINTS = {  # in this order: compare reads the --text-file run
     "char_rnn_keras": ["char_rnn_hello.py", "--epochs", "3", "--out", "{root}/hello"],
     "text_file_and_generate": ["char_rnn_hello.py", "--text-file", "{root}/text.txt", "--steps", "3",
-                               "--sample-every", "2", "--out", "{root}/lm"],
+                               "--sample-length", "5", "--out", "{root}/lm"],  # one short sample, at the end
     "compare": ["-m", "common.compare", "{root}/lm", "--out", "{root}/compare.png"],
     "one_line_error_at_level_3": ["reuters_lstm.py", "--predict", "x", "--model", "{root}/missing.keras"],
 }
