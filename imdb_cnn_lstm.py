@@ -58,7 +58,6 @@ from common import backend  # first: it loads Keras with TensorFlow's C++ start-
 
 import keras
 from keras import layers
-from keras.datasets import imdb
 
 from common import data, plots, runs, training
 
@@ -74,8 +73,8 @@ def load_data(config, dry_run):
     """(x_train, y_train), (x_test, y_test): ragged word-id lists and 0/1 labels."""
     if dry_run:
         return data.synthetic_sequences(num_classes=2, num_words=config.num_words)
-    with data.keras_cache("imdb.npz"):  # no network, or a damaged file, becomes one line saying what to do
-        return imdb.load_data(num_words=config.num_words)
+    # imdb.load_data, guarded: no network, or a damaged file, becomes one line saying what to do
+    return data.load("imdb", num_words=config.num_words)
 
 
 def build_model(config, name="imdb_cnn_lstm"):

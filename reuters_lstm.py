@@ -60,8 +60,8 @@ def load_data(config, dry_run):
     """(X_train, Y_train), (X_test, Y_test): ragged word-id lists and topic numbers."""
     if dry_run:
         return data.synthetic_sequences(num_classes=46, num_words=config.num_words)
-    with data.keras_cache("reuters.npz"):  # no network, or a damaged file, becomes one line saying what to do
-        return reuters.load_data(num_words=config.num_words, test_split=config.test_split)
+    # reuters.load_data, guarded: no network, or a damaged file, becomes one line saying what to do
+    return data.load("reuters", num_words=config.num_words, test_split=config.test_split)
 
 
 def build_model(config, num_classes=46):
