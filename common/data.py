@@ -37,7 +37,7 @@ BROKEN_FILE_ERRORS = (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, KeyE
 
 def keras_cache_dir():
     """Where keras.utils.get_file caches the datasets, decided as Keras 3 decides it (checked on
-    3.12-3.15: keras/src/backend/config.py and utils/file_utils.py): $KERAS_HOME, else ~/.keras
+    3.15: keras/src/backend/config.py and utils/file_utils.py): $KERAS_HOME, else ~/.keras
     (/tmp/.keras when the home folder cannot be written); and /tmp/.keras when that folder is
     not writable, or not there. Keras has no public function that says it."""
     home = os.environ.get("KERAS_HOME")
@@ -77,7 +77,7 @@ def has_keras_checksum(path, expected):
 
 # Keras's loaders check the file's checksum themselves and refuse any other copy, so a copy used
 # as it is (USE_CACHED_DATA_AS_IS) is read here, the way keras.datasets.reuters and imdb read
-# theirs with this project's arguments (checked on Keras 3.12-3.15; tests/test_cached_data.py
+# theirs with this project's arguments (read in Keras 3.15's source; tests/test_cached_data.py
 # fails if Keras changes it): shuffled by RandomState(113), start mark 1, ids + 3, and ids from
 # num_words on as 2.
 KERAS_SHUFFLE_SEED, KERAS_START, KERAS_OOV, KERAS_INDEX_FROM = 113, 1, 2, 3

@@ -93,7 +93,7 @@ def test_a_word_index_is_readable_only_if_it_is_json(tmp_path, content, readable
 
 @pytest.mark.parametrize("kind", ["sha256", "md5"])
 def test_the_checksum_check_answers_as_keras_own(tmp_path, kind):
-    """common/data.py checks with hashlib what keras.utils' validate_file checks (Keras 3.12-3.15)."""
+    """common/data.py checks with hashlib what keras.utils' validate_file checks (Keras 3.15)."""
     import hashlib
 
     from keras.src.utils import file_utils
