@@ -6,48 +6,24 @@ user's file is never deleted or overwritten: a damaged one is set aside while Ke
 its copy (and put back if it cannot), a readable one with another checksum (a copy from a
 mirror) is refused unless USE_CACHED_DATA_AS_IS=1 says to use it as it is.
 """
-import hashlib
 import io
 import json
 import os
 import pickle
 import sys
-import tempfile
 import zipfile
 from contextlib import contextmanager, redirect_stdout
-from pathlib import Path
 
 import numpy as np
 
+from common import keras_reliance
 from common.errors import ScriptError
 from common.text import INDEX_FROM, START, Vocabulary
 
-KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-KERAS_CHECKSUMS = {  # as keras/src/datasets/reuters.py and imdb.py give them: sha256, md5 for the word indexes
-    "reuters.npz": "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916",
-    "reuters_word_index.json": "4d44cc38712099c9e383dc6e5f11a921",
-    "imdb.npz": "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
-    "imdb_word_index.json": "bfafd718b763782e994055a2d397834f",
-}
 AS_IS_SWITCH = "USE_CACHED_DATA_AS_IS"  # =1 (or true, yes): use a readable cached file whatever its checksum
 OFFLINE_WAY_IN = f"README: 'Offline' ({AS_IS_SWITCH}=1 uses a copy from elsewhere)"
 FULL_SIZES = {"reuters": 11_228, "imdb": 50_000, "nsmc": 200_000}  # examples in the published datasets
 BROKEN_FILE_ERRORS = (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, KeyError, OSError, ValueError)
-
-
-def keras_cache_dir():
-    """Where keras.utils.get_file caches the datasets, decided as Keras 3 decides it (checked on
-    3.15: keras/src/backend/config.py and utils/file_utils.py): $KERAS_HOME, else ~/.keras
-    (/tmp/.keras when the home folder cannot be written); and /tmp/.keras when that folder is
-    not writable, or not there. Keras has no public function that says it."""
-    home = os.environ.get("KERAS_HOME")
-    if home is None:
-        base = os.path.expanduser("~")
-        home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
-    home = os.path.expanduser(home)
-    if not os.access(home, os.W_OK):
-        home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
-    return Path(home) / "datasets"
 
 
 def unreadable(path):
@@ -65,61 +41,14 @@ def unreadable(path):
     return None
 
 
-def has_keras_checksum(path, expected):
-    """Whether the file's checksum is `expected`: sha256 for a 64-digit one, else md5, as Keras
-    chooses for the hashes its loaders give."""
-    digest = hashlib.sha256() if len(expected) == 64 else hashlib.md5()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest() == expected
-
-
-# Keras's loaders check the file's checksum themselves and refuse any other copy, so a copy used
-# as it is (USE_CACHED_DATA_AS_IS) is read here, the way keras.datasets.reuters and imdb read
-# theirs with this project's arguments (read in Keras 3.15's source; tests/test_cached_data.py
-# fails if Keras changes it): shuffled by RandomState(113), start mark 1, ids + 3, and ids from
-# num_words on as 2.
-KERAS_SHUFFLE_SEED, KERAS_START, KERAS_OOV, KERAS_INDEX_FROM = 113, 1, 2, 3
-
-
-def keras_encoded(sequences, num_words):
-    return [[KERAS_START] + [w + KERAS_INDEX_FROM if w + KERAS_INDEX_FROM < num_words else KERAS_OOV for w in x]
-            for x in sequences]
-
-
-def shuffled(rng, xs, labels):
-    indices = np.arange(len(xs))
-    rng.shuffle(indices)
-    return xs[indices], labels[indices]
-
-
-def reuters_as_is(path, num_words, test_split=0.2):  # Keras's default split
-    with np.load(path, allow_pickle=True) as archive:  # the user's own file, placed in the cache by hand
-        xs, labels = shuffled(np.random.RandomState(KERAS_SHUFFLE_SEED), archive["x"], archive["y"])
-    xs, cut = keras_encoded(xs, num_words), int(len(xs) * (1 - test_split))
-    return ((np.array(xs[:cut], dtype="object"), np.array(labels[:cut])),
-            (np.array(xs[cut:], dtype="object"), np.array(labels[cut:])))
-
-
-def imdb_as_is(path, num_words):
-    rng = np.random.RandomState(KERAS_SHUFFLE_SEED)  # one generator for both parts, as Keras has it
-    with np.load(path, allow_pickle=True) as archive:
-        parts = [shuffled(rng, archive[f"x_{part}"], archive[f"y_{part}"]) for part in ("train", "test")]
-    return tuple((np.array(keras_encoded(xs, num_words), dtype="object"), labels) for xs, labels in parts)
-
-
-AS_IS_LOADERS = {"reuters": reuters_as_is, "imdb": imdb_as_is}
-
-
 def load(dataset, **arguments):
     """keras.datasets.<dataset>.load_data(**arguments) through the guard below; a cached copy
-    that USE_CACHED_DATA_AS_IS accepts is read by AS_IS_LOADERS instead."""
+    that USE_CACHED_DATA_AS_IS accepts is read by keras_reliance.AS_IS_LOADERS instead."""
     import keras
 
     with keras_cache(f"{dataset}.npz") as as_is:
         if as_is:
-            return AS_IS_LOADERS[dataset](as_is, **arguments)
+            return keras_reliance.AS_IS_LOADERS[dataset](as_is, **arguments)
         return getattr(keras.datasets, dataset).load_data(**arguments)
 
 
@@ -128,7 +57,7 @@ def keras_cache(filename):
     """Around a keras.datasets call that reads `filename` from the Keras cache: check the cached
     file first (see above); no network, or a file Keras cannot read, becomes one line. Yields the
     cached file's path if it is to be read as it is, without Keras (USE_CACHED_DATA_AS_IS), else None."""
-    cached, url = keras_cache_dir() / filename, KERAS_DATASETS_URL + filename
+    cached, url = keras_reliance.cache_dir() / filename, keras_reliance.DATASETS_URL + filename
     folder, damage, set_aside, as_is = cached.parent, None, None, None
     if cached.exists():
         damage = unreadable(cached)
@@ -139,7 +68,7 @@ def keras_cache(filename):
             except OSError as error:
                 raise ScriptError(f"{filename} in {folder} is damaged ({damage}), and it cannot be set aside for a new "
                                   f"copy ({error.strerror or error}); place a good copy there") from None
-        elif not has_keras_checksum(cached, KERAS_CHECKSUMS[filename]):
+        elif not keras_reliance.has_checksum(cached, keras_reliance.CHECKSUMS[filename]):
             if not use_cached_as_is():
                 raise ScriptError(
                     f"{filename} in {folder} is kept: it is readable but its checksum is not Keras's (a copy "
@@ -150,10 +79,10 @@ def keras_cache(filename):
         with download_line_held_back():
             yield as_is
     except Exception as error:  # Keras raises a bare Exception when the download fails
-        if "URL fetch failure" in str(error) and damage:
+        if keras_reliance.DOWNLOAD_FAILED in str(error) and damage:
             raise ScriptError(f"{filename} in {folder} is damaged ({damage}) and Keras's copy could not be "
                               f"downloaded from {url} (no network?); place a good copy there") from None
-        if "URL fetch failure" in str(error):
+        if keras_reliance.DOWNLOAD_FAILED in str(error):
             raise ScriptError(f"{filename} is not in the Keras cache and could not be downloaded from {url} "
                               f"(no network?); place a copy in {folder} (the folder follows $KERAS_HOME); {OFFLINE_WAY_IN}") from None
         if isinstance(error, BROKEN_FILE_ERRORS):
@@ -181,7 +110,7 @@ class DownloadLineHeldBack(io.TextIOBase):
         self.stream, self.held = stream, ""
 
     def write(self, text):
-        if not self.held and text.startswith("Downloading data from"):
+        if not self.held and text.startswith(keras_reliance.DOWNLOAD_LINE):
             self.held = text
             return len(text)
         self.release()

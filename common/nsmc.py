@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from common import data, run_folder
+from common import data, keras_reliance, run_folder
 from common.errors import ScriptError
 
 URL = "https://raw.githubusercontent.com/e9t/nsmc/master/"
@@ -27,7 +27,7 @@ SUBFOLDER = "nsmc"
 
 
 def folder():
-    return data.keras_cache_dir() / SUBFOLDER
+    return keras_reliance.cache_dir() / SUBFOLDER
 
 
 def download(filename):
@@ -38,7 +38,7 @@ def download(filename):
         with data.download_line_held_back():
             return keras.utils.get_file(filename, URL + filename, cache_subdir=os.path.join("datasets", SUBFOLDER))
     except Exception as error:  # Keras raises a bare Exception when the download fails
-        if "URL fetch failure" in str(error):
+        if keras_reliance.DOWNLOAD_FAILED in str(error):
             raise ScriptError(f"{filename} is not in {folder()} and could not be downloaded from {URL + filename} "
                               f"(no network?); place a copy there (the folder follows $KERAS_HOME); {data.OFFLINE_WAY_IN}") from None
         raise
