@@ -9,7 +9,7 @@ says how positive it is.
 Result on the real data (5 epochs): over seeds 0-4, test accuracy 0.8533 ± 0.0020 (min 0.8502,
 max 0.8553; the book printed 0.8519); seed 0 gives 0.8502 on every rerun on a 2-core AMD EPYC
 with AVX-512. About 11 s per epoch with TensorFlow 2.21 on that CPU, which trains each batch's
-two halves side by side (common/halves.py; SPLIT_BATCHES=0: whole batches, seed 0 0.8534), about
+two halves side by side (BATCH_HALVES; --batch-halves false: whole batches, seed 0 0.8534), about
 1 minute a run; 1.4 s per epoch on an NVIDIA H100 (JAX backend).
 
     python imdb_cnn_lstm.py                                   # train, as the book does
@@ -37,6 +37,7 @@ LSTM_UNITS = 55  # size of the LSTM's hidden state
 # Training
 BATCH_SIZE = 100  # reviews per gradient step
 EPOCHS = 5  # passes over the training set
+BATCH_HALVES = True  # TensorFlow on a CPU: each batch's two halves through the model side by side, one per core (faster; dropout masks drawn per half, so a seed lands elsewhere)
 
 # Every constant above is a setting (--dropout 0.3 ...). What each accepts beyond its type;
 # an int or float not named here must be positive.
@@ -59,7 +60,7 @@ from common import backend  # first: it loads Keras with TensorFlow's C++ start-
 import keras
 from keras import layers
 
-from common import data, plots, runs, training
+from common import data, halves, plots, runs, training
 
 EXAMPLES = (  # printed with their predicted sentiment after training
     "A wonderful film, I loved every minute of it. The acting was brilliant.",
@@ -124,12 +125,13 @@ def main(argv=None):
     # seconds Keras's own pipeline spends at each epoch's end.
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
     test_batches = training.batches(x_test, y_test, config.batch_size)
+    trainer = halves.trainer(model, config)  # with BATCH_HALVES, fit and evaluate run the model on two half batches at once
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
-        model.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
+        trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                   callbacks=training.callbacks(run), verbose=training.VERBOSE)
     vocabulary = data.vocabulary_or_note("imdb", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
-        print("\n Test Accuracy: %.4f" % (model.evaluate(test_batches, verbose=0)[1]))
+        print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))
         if vocabulary:
             print('\nYour own text: python imdb_cnn_lstm.py --predict "...". For example:')
             predict.print_answers(model, vocabulary, EXAMPLES, config.maxlen, sentiment)

@@ -36,7 +36,7 @@ SHAPES = {  # train size, test size, vocabulary, classes
     "imdb": (25000, 25000, 5000, 2),
 }
 PATHS = ("ours", "ours-whole", "pytorch", "keras-defaults", "keras-jax")
-# ours-whole: the scripts' path with the batch halves off (SPLIT_BATCHES=0, common/halves.py)
+# ours-whole: the scripts' path with the batch halves off (--batch-halves false, common/halves.py)
 
 
 def flops_per_epoch(model):
@@ -69,17 +69,19 @@ def synthetic(model):
 
 # One measurement, in a child process.
 
-def measure_keras(model_name, epochs, as_scripts_do):
+def measure_keras(path, model_name, epochs):
     import keras
 
     sys.path.insert(0, str(REPO))
-    from common import backend, cli, runs, training
+    from common import backend, cli, halves, runs, training
 
+    as_scripts_do = path.startswith("ours")
     script = __import__("reuters_lstm" if model_name == "reuters" else "imdb_cnn_lstm")
-    config = cli.parse(script.SETTINGS, [])[0]
+    config = cli.parse(script.SETTINGS, whole.halves_flags(path, model_name))[0]
     if as_scripts_do:
         backend.prepare(config.seed)
     model = script.build_model(config)
+    trainer = halves.trainer(model, config) if as_scripts_do else model
     x, y, x_test, y_test = synthetic(model_name)
     if model_name == "reuters":
         y, y_test = keras.utils.to_categorical(y, 46), keras.utils.to_categorical(y_test, 46)
@@ -106,14 +108,14 @@ def measure_keras(model_name, epochs, as_scripts_do):
         out = Path(tempfile.mkdtemp(prefix="bench_run_")) / "run"
         run = runs.Run(SimpleNamespace(script=script.__name__, out=str(out), dry_run=True), config)
         with run.training():
-            model.fit(training.batches(x, y, config.batch_size, shuffle=True), epochs=epochs,
+            trainer.fit(training.batches(x, y, config.batch_size, shuffle=True), epochs=epochs,
                       callbacks=[*training.callbacks(run), Clock()], verbose=0)
         test = {"x": training.batches(x_test, y_test, config.batch_size)}
     else:
         model.fit(x, y, batch_size=config.batch_size, epochs=epochs, callbacks=[Clock()], verbose=0)
         test = {"x": x_test, "y": y_test, "batch_size": config.batch_size}
     began = time.perf_counter()
-    model.evaluate(**test, verbose=0)
+    trainer.evaluate(**test, verbose=0)
     return ready, epoch_seconds, steps, time.perf_counter() - began, keras.backend.backend()
 
 
@@ -140,7 +142,7 @@ def child(path, model_name, epochs):
     if path == "pytorch":
         ready, epoch_seconds, steps, evaluation, backend = measure_pytorch(model_name, epochs)
     else:
-        ready, epoch_seconds, steps, evaluation, backend = measure_keras(model_name, epochs, path.startswith("ours"))
+        ready, epoch_seconds, steps, evaluation, backend = measure_keras(path, model_name, epochs)
     steps_per_epoch = len(steps) // epochs
     print(json.dumps({
         "ready": ready, "backend": backend,
@@ -155,8 +157,7 @@ def child(path, model_name, epochs):
 
 def run_child(path, model_name, epochs):
     environment = {**os.environ, "KERAS_BACKEND": "jax" if path == "keras-jax" else
-                   os.environ.get("KERAS_BACKEND", "tensorflow"), "TF_CPP_MIN_LOG_LEVEL": "3",
-                   **whole.halves_switch(path)}
+                   os.environ.get("KERAS_BACKEND", "tensorflow"), "TF_CPP_MIN_LOG_LEVEL": "3"}
     launched = time.time()
     result = subprocess.run([sys.executable, __file__, "--child", path, model_name, str(epochs)],
                             capture_output=True, text=True, env=environment)

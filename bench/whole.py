@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-PATHS = ("ours", "ours-whole", "pytorch")  # ours-whole: the scripts with SPLIT_BATCHES=0
+PATHS = ("ours", "ours-whole", "pytorch")  # ours-whole: the scripts with --batch-halves false
 SCRIPTS = {"reuters": "reuters_lstm.py", "imdb": "imdb_cnn_lstm.py"}
 EPOCHS = {"reuters": 20, "imdb": 5}  # the scripts' defaults
 NUM_WORDS = {"reuters": 1000, "imdb": 5000}
@@ -26,10 +26,12 @@ NUM_WORDS = {"reuters": 1000, "imdb": 5000}
 REAL_SHAPES = {"reuters": (11228, 30979, 145), "imdb": (50000, 88584, 239)}
 
 
-def halves_switch(path):
-    """The environment that turns common/halves.py on for `ours` and off for `ours-whole`, set
-    for every child, so that the caller's own SPLIT_BATCHES cannot leak into a comparison."""
-    return {"SPLIT_BATCHES": "0" if path == "ours-whole" else "1"}
+def halves_flags(path, model_name):
+    """--batch-halves for the scripts that have the setting (common/halves.py): false for
+    `ours-whole`, true for `ours`, so that a changed default cannot blur a comparison."""
+    if model_name != "imdb":
+        return []
+    return ["--batch-halves", "false" if path == "ours-whole" else "true"]
 
 
 def ragged(rng, count, vocabulary, mean_length):
@@ -126,9 +128,9 @@ def measure(path, model_name, keras_home=None):
         if not keras_home:
             write_keras_cache(home, model_name)
         out = Path(scratch) / "run"
-        environment = {**os.environ, "KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1", **halves_switch(path)}
+        environment = {**os.environ, "KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1"}
         if path.startswith("ours"):
-            command = [sys.executable, str(REPO / SCRIPTS[model_name]), "--out", str(out)]
+            command = [sys.executable, str(REPO / SCRIPTS[model_name]), "--out", str(out), *halves_flags(path, model_name)]
         else:
             out.mkdir()
             command = [sys.executable, str(Path(__file__).resolve().parent / "benchmark.py"), "--whole-child",

@@ -1,85 +1,48 @@
-"""The second core: each batch's two halves go through the model side by side (TensorFlow, CPU).
+"""The second core: fit and evaluate run each batch's two halves through the model side by side.
 
-TensorFlow here runs each op on one thread (common/backend.py) and runs independent ops at the
-same time. Inside the training or test step the batch is cut in two, each half goes through the
-model, and the two predictions are joined back in order: every layer's work becomes two
-independent ops, one per core. The loss, the metrics and the optimizer see the whole batch's
-predictions, so the gradient is the whole batch's: the same to float32 rounding (the two halves'
-parts are summed apart, then added; tests/test_halves.py). Nothing of it is saved: the model,
-its layers and model.keras stay plain Keras.
+TensorFlow on a CPU here runs each op on one thread (common/backend.py) and independent ops at
+the same time. `SideBySide(model)` is a keras.Model of its own (Keras's documented subclassing:
+only `call` is written) that cuts each batch in two, runs the book's model on each half and
+joins the two predictions in order: every layer's work becomes two independent ops, one per
+core. It shares the model's layers and optimizer and is compiled with the model's own loss and
+metrics, so the loss, the metrics and the gradient are the whole batch's, the same to float32
+rounding (tests/test_halves.py). Dropout draws its mask for each half, so a seed takes another
+path than with whole batches. Only fit and evaluate go through it; the model saved, and every
+prediction, is the book's model, plain Keras.
 
-Where it pays (bench/benchmark.py --paths ours ours-whole, 2-core AMD EPYC, AVX-512):
-- every test-set pass, which runs the model forwards only: IMDB's 25,000 reviews 3.38 -> 2.69 s,
-  Reuters' 2,246 wires 0.44 -> 0.35 s (alternating in one process);
-- training when layers before the recurrent one work on every position (IMDB: Dropout, Conv1D,
-  MaxPooling1D): 9.52 -> 8.15 s per epoch. Keras's LSTM keeps both cores busy by itself (each
-  step's input product runs beside the recurrent one), so a model that is an Embedding and then
-  the recurrence (Reuters) trains whole: halves made its epoch 5-7% slower.
-A stateful model (its state belongs to whole batches), a GPU and the other backends run whole.
-SPLIT_BATCHES=0 in the environment turns halves off, to compare.
+The scripts whose layers before the LSTM work on every position (IMDB and NSMC: Dropout,
+Conv1D, MaxPooling1D) have the setting BATCH_HALVES; docs/speed.md gives what it saves.
 """
-import os
-
 import keras
 
 from common.backend import TENSORFLOW_ON_CPU
 
-if TENSORFLOW_ON_CPU:
-    import tensorflow as tf
 
-WANTED = os.environ.get("SPLIT_BATCHES", "1") != "0"
+class SideBySide(keras.Model):
+    """`model` for fit and evaluate, each batch's two halves side by side."""
 
+    def __init__(self, model):
+        super().__init__(name=f"{model.name}_in_halves")
+        self.whole = model
+        # The same optimizer object: its state is saved with the model, and a stopped run's
+        # weights and optimizer go back together (common/training.py: Guard).
+        self.compile(**{**model.get_compile_config(), "optimizer": model.optimizer})
 
-def install(model):
-    """From the next compiled step on, run the model's test steps, and its training steps where
-    that pays (`pays_in_training`), on the batch's two halves side by side."""
-    if not (WANTED and TENSORFLOW_ON_CPU) or is_stateful(model):
-        return
-    steps = ["test_step", "train_step"] if pays_in_training(model) else ["test_step"]
-    new = [name for name in steps if name not in vars(model)]  # once per model
-    for name in new:
-        setattr(model, name, side_by_side(model, getattr(model, name)))
-    if new:
-        model.train_function = model.test_function = None  # compiled again, with the halves
+    def call(self, inputs, training=None):
+        import tensorflow as tf  # built only where TensorFlow runs on a CPU: `trainer`
 
-
-class Installer(keras.callbacks.Callback):
-    """In model.fit's callbacks: hands the model to `install` before fit compiles its steps."""
-
-    def set_model(self, model):
-        super().set_model(model)
-        install(model)
+        half = tf.shape(inputs)[0] // 2  # a tensor: the batch size is known only when a batch comes
+        # A batch of one row has no two halves, and the LSTM cannot run on zero rows: its row goes
+        # through twice and the first answer is dropped. (A tf.cond costs more in every step.)
+        first_end = tf.maximum(half, 1)
+        both = tf.concat([self.whole(inputs[:first_end], training=training),
+                          self.whole(inputs[half:], training=training)], axis=0)
+        return both[first_end - half:]
 
 
-def pays_in_training(model):
-    """Whether layers before the first recurrent one do more than look up embeddings."""
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.RNN):
-            return False
-        if not isinstance(layer, (keras.layers.Embedding, keras.layers.InputLayer)):
-            return True
-    return True  # no recurrence at all: every layer is the kind that halves speed up
-
-
-def is_stateful(model):
-    return any(getattr(layer, "stateful", False) for layer in model.layers)
-
-
-def side_by_side(model, keras_step):
-    """Keras's own step, traced while the model's call runs the batch as two halves."""
-    def step(data):
-        model.call = in_halves(type(model).call.__get__(model))
-        try:
-            return keras_step(data)
-        finally:
-            del model.call  # back to the class's own call, for predict and everything else
-    return step
-
-
-def in_halves(whole_call):
-    def call(inputs, training=None, mask=None):
-        half = tf.shape(inputs)[0] // 2
-        first, second = ((None, None) if mask is None else (mask[:half], mask[half:]))
-        return tf.concat([whole_call(inputs[:half], training=training, mask=first),
-                          whole_call(inputs[half:], training=training, mask=second)], axis=0)
-    return call
+def trainer(model, config):
+    """What fit and evaluate run: SideBySide(model) when config.batch_halves asks for it and
+    TensorFlow runs on a CPU (elsewhere the halves would only cost), else the model itself.
+    config.batch_halves becomes whether they run, so metrics.json records what ran."""
+    config.batch_halves = bool(config.batch_halves and TENSORFLOW_ON_CPU)
+    return SideBySide(model) if config.batch_halves else model

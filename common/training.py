@@ -1,10 +1,10 @@
 """What the scripts hand to Keras's own model.fit and model.evaluate.
 
     callbacks(run)       a guard that ends training after the current batch on Ctrl-C, SIGTERM
-                         or a NaN loss and records every complete epoch, the second core
-                         (common/halves.py), and TensorBoard logs
+                         or a NaN loss and records every complete epoch, and TensorBoard logs
     batches(x, y, ...)   the arrays as shuffled batches, without Keras's end-of-epoch stall
 """
+import importlib.util
 import math
 import sys
 import time
@@ -13,13 +13,13 @@ import warnings
 import keras
 import numpy as np
 
-from common import halves
+from common import keras_reliance
 from common.run_folder import TENSORBOARD
 
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 VERBOSE = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, one line per epoch in a log file
 # batches() shuffles by itself; Keras would warn on every fit that its own shuffle=True goes unused.
-warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored", category=UserWarning)
+warnings.filterwarnings("ignore", message=keras_reliance.SHUFFLE_UNUSED_WARNING, category=UserWarning)
 
 
 class Guard(keras.callbacks.Callback):
@@ -66,7 +66,7 @@ class Guard(keras.callbacks.Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         if not self.outcome.completed:  # no test-set pass after a stopped epoch
-            self.model.stop_evaluating = True
+            keras_reliance.stop_evaluation(self.model)
 
     def on_test_end(self, logs=None):
         if self.outcome.completed:  # fit's pass over the test set: the same numbers evaluate() gives after it
@@ -79,11 +79,13 @@ class Guard(keras.callbacks.Callback):
 
 
 def callbacks(run):
-    """The run's guard, the batch halves on two cores where they pay, and Keras's TensorBoard
-    logger on TensorFlow (it writes through tf.summary; on the other backends TensorFlow is not
-    imported just for that)."""
-    ours = [Guard(run.outcome), halves.Installer()]
-    return ours + [keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))] if ON_TENSORFLOW else ours
+    """The run's guard and Keras's TensorBoard logger, which writes through TensorFlow's
+    tf.summary on every backend: where TensorFlow is not installed, one line says so."""
+    if ON_TENSORFLOW or importlib.util.find_spec("tensorflow"):
+        return [Guard(run.outcome), keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))]
+    print(f"note: no TensorBoard logs: Keras writes them through TensorFlow, which is not installed "
+          f"({keras.backend.backend()} backend); everything else is as usual", file=sys.stderr)
+    return [Guard(run.outcome)]
 
 
 def batches(x, y=None, batch_size=32, shuffle=False):

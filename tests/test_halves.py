@@ -8,7 +8,7 @@ import imdb_cnn_lstm  # noqa: E402 (after common: Keras loads quietly)
 import keras
 import reuters_lstm
 
-pytestmark = pytest.mark.skipif(not backend.TENSORFLOW_ON_CPU, reason="halves run on TensorFlow on a CPU only")
+on_tensorflow_cpu = pytest.mark.skipif(not backend.TENSORFLOW_ON_CPU, reason="halves run on TensorFlow on a CPU only")
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 1000, (100, 100))
 TOPICS = keras.utils.to_categorical(RNG.integers(0, 46, 100), 46)
@@ -20,76 +20,63 @@ def model_of(script, *flags):
     return script.build_model(cli.parse(script.SETTINGS, list(flags))[0])
 
 
-def gradients(model, x, y, training):
+def gradients(model, x, y):
     import tensorflow as tf
 
     @tf.function
     def compute(x, y):
         with tf.GradientTape() as tape:
-            loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=training))
+            loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=True))
         return [tf.convert_to_tensor(g) for g in tape.gradient(loss, model.trainable_weights)]
 
     return [g.numpy() for g in compute(x, y)]
 
 
-def halved_gradients(model, x, y, training):
-    model.call = halves.in_halves(type(model).call.__get__(model))
-    try:
-        return gradients(model, x, y, training)
-    finally:
-        del model.call
-
-
-@pytest.mark.parametrize("script, y, training", [(reuters_lstm, TOPICS, True), (imdb_cnn_lstm, SENTIMENTS, False)],
-                         ids=["reuters", "imdb (dropout off: the same mask both ways)"])
-def test_gradients_equal_plain_keras(script, y, training):
-    model = model_of(script)
-    plain = gradients(model, X, y, training)
-    halved = halved_gradients(model, X, y, training)
+@on_tensorflow_cpu
+@pytest.mark.parametrize("script, y", [(reuters_lstm, TOPICS), (imdb_cnn_lstm, SENTIMENTS)], ids=["reuters", "imdb"])
+def test_gradients_equal_plain_keras(script, y):
+    model = model_of(script, "--dropout", "0") if script is imdb_cnn_lstm else model_of(script)  # one mask both ways
+    plain, halved = gradients(model, X, y), gradients(halves.SideBySide(model), X, y)
     for weight, a, b in zip(model.trainable_weights, plain, halved):
         assert np.abs(a).max() > 0, weight.path
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-5 * max(1.0, np.abs(a).max()), err_msg=weight.path)
 
 
-def test_a_training_step_in_halves_moves_the_weights_as_plain_keras_does():
+@on_tensorflow_cpu
+def test_a_training_step_in_halves_moves_the_weights_and_the_optimizer_as_plain_keras_does():
     plain, halved = model_of(imdb_cnn_lstm, "--dropout", "0"), model_of(imdb_cnn_lstm, "--dropout", "0")
-    halves.install(halved)
-    assert "train_step" in vars(halved) and "train_step" not in vars(plain)
-    for model in (plain, halved):
-        model.train_on_batch(X, SENTIMENTS)
+    plain.train_on_batch(X, SENTIMENTS)
+    halves.SideBySide(halved).train_on_batch(X, SENTIMENTS)
     for a, b in zip(plain.trainable_weights, halved.trainable_weights):
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=0, atol=1e-5)
+    assert int(halved.optimizer.iterations.numpy()) == 1  # the book's model's own optimizer took the step
 
 
-def test_evaluation_in_halves_gives_plain_keras_numbers_for_any_batch_size():
-    model = model_of(reuters_lstm)
-    plain = [model.evaluate(X[:n], TOPICS[:n], batch_size=100, verbose=0) for n in (100, 37, 1)]
-    halves.install(model)
-    assert "test_step" in vars(model) and "train_step" not in vars(model)  # Reuters trains whole
-    halved = [model.evaluate(X[:n], TOPICS[:n], batch_size=100, verbose=0) for n in (100, 37, 1)]
+@on_tensorflow_cpu
+@pytest.mark.parametrize("script, y", [(reuters_lstm, TOPICS), (imdb_cnn_lstm, SENTIMENTS)], ids=["reuters", "imdb"])
+def test_evaluation_in_halves_gives_plain_keras_numbers_for_any_batch_size(script, y):
+    model = model_of(script)
+    plain = [model.evaluate(X[:n], y[:n], batch_size=100, verbose=0) for n in (100, 37, 1)]
+    halved = [halves.SideBySide(model).evaluate(X[:n], y[:n], batch_size=100, verbose=0) for n in (100, 37, 1)]
     np.testing.assert_allclose(halved, plain, rtol=1e-5)
 
 
-def test_which_models_train_in_halves():
-    assert halves.pays_in_training(model_of(imdb_cnn_lstm))  # Dropout, Conv1D and pooling before the LSTM
-    assert not halves.pays_in_training(model_of(reuters_lstm))  # an Embedding, then the LSTM
+def test_the_setting_says_whether_the_halves_ran():
+    for asked in (True, False):
+        config = cli.parse(imdb_cnn_lstm.SETTINGS, ["--batch-halves", str(asked).lower()])[0]
+        model = model_of(imdb_cnn_lstm)
+        trainer = halves.trainer(model, config)
+        ran = asked and backend.TENSORFLOW_ON_CPU
+        assert config.batch_halves is ran  # what metrics.json records
+        assert (trainer is model) is not ran and isinstance(trainer, halves.SideBySide) is ran
 
 
-def test_a_stateful_model_and_the_switch_leave_the_model_whole(monkeypatch):
-    stateful = keras.Sequential([keras.Input((None, 3), batch_size=2), keras.layers.SimpleRNN(4, stateful=True)])
-    halves.install(stateful)
-    assert "test_step" not in vars(stateful)
-    monkeypatch.setattr(halves, "WANTED", False)  # SPLIT_BATCHES=0
+@on_tensorflow_cpu
+def test_the_saved_model_is_the_plain_book_model_with_its_optimizer(tmp_path):
     model = model_of(imdb_cnn_lstm)
-    halves.install(model)
-    assert "train_step" not in vars(model) and "test_step" not in vars(model)
-
-
-def test_the_saved_model_is_plain_keras(tmp_path):
-    model = model_of(imdb_cnn_lstm)
-    model.fit(X, SENTIMENTS, batch_size=50, epochs=1, verbose=0, callbacks=[halves.Installer()])
-    assert "call" not in vars(model)  # the halves live only while a step is compiled
+    halves.SideBySide(model).fit(X, SENTIMENTS, batch_size=50, epochs=1, verbose=0)
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras")
-    assert type(loaded) is keras.Sequential and "train_step" not in vars(loaded)
+    assert type(loaded) is keras.Sequential and [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    assert int(loaded.optimizer.iterations.numpy()) == 2  # two batches of 50
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
