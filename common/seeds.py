@@ -92,7 +92,9 @@ def main(script_path, config, args, book=None):
         run_folder.release(folder)
         return code
     summary, lines = summarize(members, book)
-    settings = {name: value for name, value in vars(config).items() if name not in ("seed", "seeds")}
+    # What the members ran with (a setting such as BATCH_HALVES records whether it could run)
+    settings = {name: value for name, value in {**vars(config), **members[0].settings}.items()
+                if name not in ("seed", "seeds")}
     summary = {"script": script, "status": status, "seeds": seeds, "finished": finished, "seconds": round(seconds, 1),
                "settings": settings, "synthetic_data": bool(args.dry_run), "book": book or {}, **summary,
                "started": started_at}
