@@ -6,17 +6,13 @@ Embedding -> Dropout -> Conv1D -> MaxPooling1D -> LSTM -> Dense -> sigmoid.
 Then it does what the notes say such a model is for: it reads your own sentence and
 says how positive it is.
 
-Result on the real data (5 epochs): over seeds 0-4, test accuracy 0.8533 ± 0.0020 (min 0.8502,
-max 0.8553; the book printed 0.8519); seed 0 gives 0.8502 on every rerun on a 2-core AMD EPYC
-with AVX-512. About 11 s per epoch with TensorFlow 2.21 on that CPU, which trains each batch's
-two halves side by side (BATCH_HALVES; --batch-halves false: whole batches, seed 0 0.8534), about
-1 minute a run; 1.4 s per epoch on an NVIDIA H100 (JAX backend).
+Results on the real data, against the book's: README.md; time per run: docs/speed.md.
 
     python imdb_cnn_lstm.py                                   # train, as the book does
     python imdb_cnn_lstm.py --predict "A wonderful film."     # sentiment of your text
     python imdb_cnn_lstm.py --predict-file reviews.txt        # one review per line
 """
-from common import cli, predict, seeds
+from common import cli, predict
 
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
@@ -43,8 +39,8 @@ BATCH_HALVES = True  # TensorFlow on a CPU: each batch's two halves through the 
 # an int or float not named here must be positive.
 SETTINGS = cli.settings(globals(), rules={
     "DROPOUT": cli.rule(lambda rate: 0 <= rate < 1, "must be in [0, 1)"),
-    "NUM_WORDS": cli.rule(lambda n: n >= 4, "must be at least 4: ids 0, 1 and 2 are reserved (padding, start, unknown word)"),
-    "SEED": cli.rule(lambda n: n >= 0, "must be an integer >= 0"),
+    "NUM_WORDS": cli.VOCABULARY_SIZE,
+    "SEED": cli.NON_NEGATIVE,
 }, checks=[
     (lambda c: (c.maxlen - c.kernel_size + 1) // c.pool_size >= 1,
      "--maxlen must leave at least one --pool-size window after the --kernel-size convolution"),
@@ -55,12 +51,13 @@ BOOK_RESULTS = {"the book": 0.8519}  # its printed test accuracy
 if __name__ == "__main__":
     cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
 
-from common import backend  # first: it loads Keras with TensorFlow's C++ start-up log kept off the terminal
+from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-up log kept off the terminal
 
 import keras
 from keras import layers
 
-from common import data, halves, plots, runs, training
+from common import plots, runs, training
+from common.text import datasets
 
 EXAMPLES = (  # printed with their predicted sentiment after training
     "A wonderful film, I loved every minute of it. The acting was brilliant.",
@@ -73,9 +70,9 @@ EXAMPLES = (  # printed with their predicted sentiment after training
 def load_data(config, dry_run):
     """(x_train, y_train), (x_test, y_test): ragged word-id lists and 0/1 labels."""
     if dry_run:
-        return data.synthetic_sequences(num_classes=2, num_words=config.num_words)
+        return datasets.synthetic_sequences(num_classes=2, num_words=config.num_words)
     # imdb.load_data, guarded: no network, or a damaged file, becomes one line saying what to do
-    return data.load("imdb", num_words=config.num_words)
+    return datasets.load("imdb", num_words=config.num_words)
 
 
 def build_model(config, name="imdb_cnn_lstm"):
@@ -101,17 +98,17 @@ def sentiment(probabilities):
 
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
-    if predict.wanted(args):
-        return predict.main(args, config, "imdb", answer=sentiment)
-    if config.seeds > 1:  # one run per seed, each in its own process, then their spread
-        return seeds.main(__file__, config, args, book=BOOK_RESULTS)
-    backend.prepare(config.seed)  # the book: numpy.random.seed(seed); tf.set_random_seed(seed)
-    run = runs.Run(args, config)  # refuses an output folder it cannot write, before any data loads
+    return runs.start(__file__, config, args, train, predicting=("imdb", sentiment), book=BOOK_RESULTS)
+
+
+def train(config, args, run):
+    """The book's page: the reviews, the model, training, the test accuracy and the loss graph."""
+    keras_setup.seed_everything(config.seed)  # the book: numpy.random.seed(seed); tf.set_random_seed(seed)
 
     # The training set and the test set, every review MAXLEN ids long.
     # The book: sequence.pad_sequences, which moved to keras.utils.
     (x_train, y_train), (x_test, y_test) = load_data(config, args.dry_run)
-    run.data = data.sizes("imdb", len(x_train), len(x_test), synthetic=args.dry_run)
+    run.data = datasets.sizes("imdb", len(x_train), len(x_test), synthetic=args.dry_run)
     print(f"{len(x_train)} training reviews, {len(x_test)} test reviews"
           f"{' (synthetic data: --dry-run)' if args.dry_run else ''}")
     x_train = keras.utils.pad_sequences(x_train, maxlen=config.maxlen)
@@ -125,11 +122,11 @@ def main(argv=None):
     # seconds Keras's own pipeline spends at each epoch's end.
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
     test_batches = training.batches(x_test, y_test, config.batch_size)
-    trainer = halves.trainer(model, config)  # with BATCH_HALVES, fit and evaluate run the model on two half batches at once
+    trainer = training.trainer(model, config)  # with BATCH_HALVES, fit and evaluate run the model on two half batches at once
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                   callbacks=training.callbacks(run), verbose=training.VERBOSE)
-    vocabulary = data.vocabulary_or_note("imdb", config.num_words, synthetic=args.dry_run)  # saved for --predict
+    vocabulary = datasets.vocabulary_or_note("imdb", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
         print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))
         if vocabulary:

@@ -8,17 +8,15 @@ does what Keras did for IMDB: splits them into tokens (Kiwi's morphemes by defau
 vocabulary on the training set, and encodes each review as ids. The vocabulary is saved with
 the run, so that --predict reads a new sentence exactly as training did.
 
-Result on a copy of the corpus rebuilt by NSMC's own rules (3 epochs, seed 0): test accuracy
-0.8682, the same on every rerun (0.8658 with whole batches, --batch-halves false; words between spaces:
-0.7864); published for NSMC: BERT multilingual 0.875, KoBERT 0.901 (SKTBrain/KoBERT's README).
-On a 2-core AMD EPYC with AVX-512 and TensorFlow 2.21, about 31 s per epoch and 2 minutes a run;
-the first run also splits the 200,000 reviews into morphemes, about 55 s, once (then cached).
+Results and time per run: docs/korean-reviews.md. The first run also splits the 200,000 reviews
+into morphemes, once (then cached).
 
     python nsmc_cnn_lstm.py                                       # train
     python nsmc_cnn_lstm.py --predict "이 영화 정말 재미있어요"       # sentiment of your sentence
     python nsmc_cnn_lstm.py --tokenizer spaces                    # words between spaces instead
 """
-from common import cli, predict, seeds, tokenizers
+from common import cli, predict
+from common.text import tokenizers
 
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
@@ -36,8 +34,8 @@ BATCH_HALVES = True  # TensorFlow on a CPU: each batch's two halves through the 
 
 SETTINGS = cli.settings(globals(), rules={
     "TOKENIZER": cli.one_of(*tokenizers.NAMES),
-    "NUM_WORDS": cli.rule(lambda n: n >= 4, "must be at least 4: ids 0, 1 and 2 are reserved (padding, start, unknown)"),
-    "SEED": cli.rule(lambda n: n >= 0, "must be an integer >= 0"),
+    "NUM_WORDS": cli.VOCABULARY_SIZE,
+    "SEED": cli.NON_NEGATIVE,
 }, checks=[
     (lambda c: c.maxlen >= 8, "--maxlen must be at least 8: the book's Conv1D(5) and MaxPooling1D(4) need it"),
 ], options=predict.options("the sentiment"))
@@ -49,13 +47,13 @@ EXAMPLES = ("이 영화 정말 재미있어요. 배우들 연기도 최고!", "�
 if __name__ == "__main__":
     cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
 
-from common import backend  # first: it loads Keras with TensorFlow's C++ start-up log kept off the terminal
+from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-up log kept off the terminal
 
 import keras
 
 import imdb_cnn_lstm  # the book's model and its settings, not a copy
-from common import data, halves, nsmc, plots, runs, training
-from common.text import Vocabulary
+from common import plots, runs, training
+from common.text import Vocabulary, datasets, nsmc
 
 def load_data(tokenizer, dry_run):
     """((train token lists, labels), (test token lists, labels))."""
@@ -73,17 +71,17 @@ def build_model(config):
 
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
-    if predict.wanted(args):
-        return predict.main(args, config, None, answer=imdb_cnn_lstm.sentiment)
-    if config.seeds > 1:  # one run per seed, each in its own process, then their spread
-        return seeds.main(__file__, config, args, book=PUBLISHED)
-    backend.prepare(config.seed)
-    run = runs.Run(args, config)  # refuses an output folder it cannot write, before any data loads
+    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED)
+
+
+def train(config, args, run):
+    """The IMDB page on Korean reviews: tokens, vocabulary, the book's model, training, the loss graph."""
+    keras_setup.seed_everything(config.seed)  # the book: numpy.random.seed(seed); tf.set_random_seed(seed)
 
     # The reviews as tokens, and the vocabulary counted on the training set (Keras did this for IMDB).
     tokenizer = tokenizers.tokenizer(config.tokenizer)
     (train_tokens, y_train), (test_tokens, y_test) = load_data(tokenizer, args.dry_run)
-    run.data = data.sizes("nsmc", len(train_tokens), len(test_tokens), synthetic=args.dry_run)
+    run.data = datasets.sizes("nsmc", len(train_tokens), len(test_tokens), synthetic=args.dry_run)
     print(f"{len(train_tokens)} training reviews, {len(test_tokens)} test reviews, split into {tokenizer.name}"
           f"{' (synthetic data: --dry-run)' if args.dry_run else ''}")
     vocabulary = Vocabulary.counted(train_tokens, config.num_words, tokenizer.split)
@@ -96,7 +94,7 @@ def main(argv=None):
     model.summary()
 
     # Training, then the test accuracy, as the book runs IMDB
-    trainer = halves.trainer(model, config)  # with BATCH_HALVES, fit and evaluate run the model on two half batches at once
+    trainer = training.trainer(model, config)  # with BATCH_HALVES, fit and evaluate run the model on two half batches at once
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                   callbacks=training.callbacks(run), verbose=training.VERBOSE)

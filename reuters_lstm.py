@@ -5,17 +5,14 @@ Keeps the 1,000 most frequent words and the last 100 words of each wire, and lea
 the topic with Embedding(1000, 100) -> LSTM(100, tanh) -> Dense(46, softmax). Then, as the
 notes' opening examples do, it reads your own sentence and names its likeliest topics.
 
-Result on the real data (20 epochs): over seeds 0-4, test accuracy 0.7158 ± 0.0061 (min 0.7102,
-max 0.7262; the book printed 0.6897 and 0.7110); seed 0 gives 0.7146 on every rerun on a 2-core
-AMD EPYC with AVX-512 (0.7182 on one with AVX2). About 5.3 s per epoch with TensorFlow 2.21 on
-that CPU, 2 minutes a run; 0.6 s per epoch on an NVIDIA H100 (JAX backend).
+Results on the real data, against the book's: README.md; time per run: docs/speed.md.
 
     python reuters_lstm.py                # the book's run
     python reuters_lstm.py --epochs 5     # any constant below, overridden from the shell
     python reuters_lstm.py --dry-run      # the whole pipeline on small synthetic data
     python reuters_lstm.py --predict "Oil prices rose after OPEC agreed to cut output"
 """
-from common import cli, predict, seeds
+from common import cli, predict
 
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
@@ -37,9 +34,9 @@ EPOCHS = 20  # passes over the training set
 # Every constant above is a setting (--num-words 500 ...). What each accepts beyond its type;
 # an int or float not named here must be positive.
 SETTINGS = cli.settings(globals(), rules={
-    "NUM_WORDS": cli.rule(lambda n: n >= 4, "must be at least 4: ids 0, 1 and 2 are reserved (padding, start, unknown word)"),
+    "NUM_WORDS": cli.VOCABULARY_SIZE,
     "TEST_SPLIT": cli.FRACTION,
-    "SEED": cli.rule(lambda n: n >= 0, "must be an integer >= 0"),
+    "SEED": cli.NON_NEGATIVE,
 }, options=predict.options("the three likeliest topics"))
 
 BOOK_RESULTS = {"the book (one machine)": 0.6897, "the book (Colab)": 0.7110}  # its printed test accuracies
@@ -47,21 +44,22 @@ BOOK_RESULTS = {"the book (one machine)": 0.6897, "the book (Colab)": 0.7110}  #
 if __name__ == "__main__":
     cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
 
-from common import backend  # first: it loads Keras with TensorFlow's C++ start-up log kept off the terminal
+from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-up log kept off the terminal
 
 import keras
 from keras import layers
 from keras.datasets import reuters
 
-from common import data, plots, runs, training
+from common import plots, runs, training
+from common.text import datasets
 
 
 def load_data(config, dry_run):
     """(X_train, Y_train), (X_test, Y_test): ragged word-id lists and topic numbers."""
     if dry_run:
-        return data.synthetic_sequences(num_classes=46, num_words=config.num_words)
+        return datasets.synthetic_sequences(num_classes=46, num_words=config.num_words)
     # reuters.load_data, guarded: no network, or a damaged file, becomes one line saying what to do
-    return data.load("reuters", num_words=config.num_words, test_split=config.test_split)
+    return datasets.load("reuters", num_words=config.num_words, test_split=config.test_split)
 
 
 def build_model(config, num_classes=46):
@@ -95,18 +93,18 @@ def show_one_wire(model, wire, padded, topic, vocabulary):
 
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
-    if config.seeds > 1:  # one run per seed, each in its own process, then their spread
-        return seeds.main(__file__, config, args, book=BOOK_RESULTS)
-    if predict.wanted(args):
-        return predict.main(args, config, "reuters", answer=top_topics)
-    run = runs.Run(args, config)  # refuses an output folder it cannot write, before anything loads
-    backend.prepare(config.seed)  # the book: numpy.random.seed(seed); tf.set_random_seed(seed)
+    return runs.start(__file__, config, args, train, predicting=("reuters", top_topics), book=BOOK_RESULTS)
+
+
+def train(config, args, run):
+    """The book's page: the wires, the model, training, the test accuracy and the loss graph."""
+    keras_setup.seed_everything(config.seed)  # the book: numpy.random.seed(seed); tf.set_random_seed(seed)
 
     # The data, split into a training set and a test set
     (X_train, Y_train), (X_test, Y_test) = load_data(config, args.dry_run)
 
     # A look at the data
-    run.data = data.sizes("reuters", len(X_train), len(X_test), synthetic=args.dry_run)
+    run.data = datasets.sizes("reuters", len(X_train), len(X_test), synthetic=args.dry_run)
     category = int(max(Y_train.max(), Y_test.max())) + 1
     print(f"{category} categories{' (synthetic data: --dry-run)' if args.dry_run else ''}")
     print(f"{len(X_train)} training newswires, {len(X_test)} test newswires")
@@ -129,7 +127,7 @@ def main(argv=None):
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         model.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                   callbacks=training.callbacks(run), verbose=training.VERBOSE)
-    vocabulary = data.vocabulary_or_note("reuters", config.num_words, synthetic=args.dry_run)  # saved for --predict
+    vocabulary = datasets.vocabulary_or_note("reuters", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
         print("\n Test Accuracy: %.4f" % (model.evaluate(test_batches, verbose=0)[1]))
         if vocabulary:

@@ -4,7 +4,7 @@ The notes claim, without showing it, that a plain RNN loses its ability to learn
 information and the place that uses it are far apart, because the gradient shrinks on its way
 back through the steps (the vanishing gradient problem), and that the LSTM's cell state works
 as a conveyor belt along which the gradient flows well even after many steps. This script
-measures both claims on the notes' equations (common/numpy_rnn.py, common/numpy_lstm.py,
+measures both claims on the notes' equations (common/notes/numpy_rnn.py, common/notes/numpy_lstm.py,
 whose backward passes the tests check against finite differences), with NumPy alone:
 
 1. Gradient flow: for a loss at the last of LENGTH steps, how large d loss / d h_t is at every
@@ -13,19 +13,14 @@ whose backward passes the tests check against finite differences), with NumPy al
 2. Learning across distance: each cell learns to repeat the first letter of a random string,
    DISTANCE letters later; its accuracy on new strings after the same number of updates.
 
-Measured on a 2-core AMD EPYC (AVX-512): about 35 s. Writes vanishing.png in the run folder.
+Writes vanishing.png in the run folder; what it shows: docs/vanishing-gradient.md.
 
     python vanishing_gradient.py
     python vanishing_gradient.py --forget-bias 1      # the LSTM as Keras starts it
 """
 import math
-import time
 
-import numpy as np
-
-from common import cli, runs
-from common.numpy_lstm import LSTM
-from common.numpy_rnn import RNN, Adam, cross_entropy
+from common import cli
 
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
@@ -61,11 +56,22 @@ def are_distances(text):
 
 # Every constant above is a setting (--forget-bias 1 ...); an int or float not named here must be positive.
 SETTINGS = cli.settings(globals(), rules={
-    "SEED": cli.rule(lambda n: n >= 0, "must be an integer >= 0"),
+    "SEED": cli.NON_NEGATIVE,
     "FORGET_BIAS": cli.rule(math.isfinite, "must be a number"),
     "LETTERS": cli.rule(lambda n: n >= 2, "must be at least 2"),
     "DISTANCES": cli.rule(are_distances, "must be whole numbers >= 1 separated by commas, e.g. 2,10,30"),
 })
+
+if __name__ == "__main__":
+    cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before anything heavy loads
+
+import time
+
+import numpy as np
+
+from common import runs
+from common.notes.numpy_lstm import LSTM
+from common.notes.numpy_rnn import RNN, Adam, cross_entropy
 
 RECURRENT_SCALES = (0.8, 1.0, 2.0)  # the RNN's W_hh made orthogonal times this: every singular value equals it
 LEARNED = 0.9  # the accuracy that counts as having learned the task

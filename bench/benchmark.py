@@ -36,7 +36,7 @@ SHAPES = {  # train size, test size, vocabulary, classes
     "imdb": (25000, 25000, 5000, 2),
 }
 PATHS = ("ours", "ours-whole", "pytorch", "keras-defaults", "keras-jax")
-# ours-whole: the scripts' path with the batch halves off (--batch-halves false, common/halves.py)
+# ours-whole: the scripts' path with the batch halves off (--batch-halves false, common/training.py)
 
 
 def flops_per_epoch(model):
@@ -73,15 +73,15 @@ def measure_keras(path, model_name, epochs):
     import keras
 
     sys.path.insert(0, str(REPO))
-    from common import backend, cli, halves, runs, training
+    from common import cli, keras_setup, runs, training
 
     as_scripts_do = path.startswith("ours")
     script = __import__("reuters_lstm" if model_name == "reuters" else "imdb_cnn_lstm")
     config = cli.parse(script.SETTINGS, whole.halves_flags(path, model_name))[0]
     if as_scripts_do:
-        backend.prepare(config.seed)
+        keras_setup.seed_everything(config.seed)
     model = script.build_model(config)
-    trainer = halves.trainer(model, config) if as_scripts_do else model
+    trainer = training.trainer(model, config) if as_scripts_do else model
     x, y, x_test, y_test = synthetic(model_name)
     if model_name == "reuters":
         y, y_test = keras.utils.to_categorical(y, 46), keras.utils.to_categorical(y_test, 46)

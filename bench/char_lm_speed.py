@@ -1,4 +1,4 @@
-"""Seconds per 1,000 steps of the character language model (char_rnn_hello.py --text-file),
+"""Seconds per 1,000 steps of the character language model (char_rnn_text.py),
 side by side with min-char-rnn's algorithm at the same sizes.
 
     python bench/char_lm_speed.py --text-file notes.txt            # hidden 100, 25 characters a chunk
@@ -6,7 +6,7 @@ side by side with min-char-rnn's algorithm at the same sizes.
 "min-char-rnn" here is a loop written for this benchmark from the algorithm Karpathy's
 min-char-rnn.py describes (not its code): one chunk of SEQ_LENGTH characters per step, column
 vectors, a Python loop over the characters forward and back, gradients clipped to +-5, Adagrad.
-Ours is common/char_lm.py: the notes' cells (NumPy) or Keras's, with 1 stream (the same work
+Ours is common/notes/char_lm.py: the notes' cells (NumPy) or Keras's, with 1 stream (the same work
 per step as min-char-rnn) and with several streams side by side. The paths take turns for
 --rounds rounds; each figure is the median. A step of S streams reads S times the characters,
 so the last column compares the work done: seconds per million characters.
@@ -22,7 +22,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from common import char_lm  # noqa: E402 (after the path is set)
+from common.notes import char_lm  # noqa: E402 (after the path is set)
 
 
 class MinCharRnnLoop:
@@ -74,17 +74,17 @@ class MinCharRnnLoop:
 
 
 def ours(impl, alphabet, hidden_size, streams):
-    """The learner char_rnn_hello.py --text-file trains, with its settings but these."""
-    import char_rnn_hello
+    """The learner char_rnn_text.py trains, with its settings but these."""
+    import char_rnn_text
     from common import cli
 
     if impl == "keras":
-        from common import backend
+        from common import keras_setup
 
-        backend.prepare(0)  # as the script does: Keras loaded quietly, TensorFlow's one thread per op
-    config, _ = cli.parse(char_rnn_hello.SETTINGS, ["--impl", impl, "--text-hidden-size", str(hidden_size),
-                                                    "--batch-size", str(streams)])
-    return char_rnn_hello.learner_for(char_rnn_hello.for_text(config), alphabet)
+        keras_setup.seed_everything(0)  # as the script does: Keras loaded quietly, TensorFlow's one thread per op
+    config, _ = cli.parse(char_rnn_text.SETTINGS, ["--impl", impl, "--hidden-size", str(hidden_size),
+                                                   "--batch-size", str(streams)])
+    return char_rnn_text.learner_for(config, alphabet)
 
 
 def seconds_per_step(learner, streams, steps):

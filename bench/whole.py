@@ -27,7 +27,7 @@ REAL_SHAPES = {"reuters": (11228, 30979, 145), "imdb": (50000, 88584, 239)}
 
 
 def halves_flags(path, model_name):
-    """--batch-halves for the scripts that have the setting (common/halves.py): false for
+    """--batch-halves for the scripts that have the setting (common/training.py): false for
     `ours-whole`, true for `ours`, so that a changed default cannot blur a comparison."""
     if model_name != "imdb":
         return []

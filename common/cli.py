@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from common import startup
+from common.runs.outcome import stop_quietly_on_signals
 from common.errors import ScriptError, UsageError  # noqa: F401 (scripts raise them as cli.UsageError)
-from common.run_folder import recorded_settings
+from common.runs.run_folder import recorded_settings
 
 CONSTANT_LINE = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*[^#]+?(?:#\s*(.*))?$")
 SETTING_TYPES = (bool, int, float, str)
@@ -48,6 +48,9 @@ def one_of(*choices):
 FRACTION = Rule(lambda value: 0 < value < 1, "must be between 0 and 1, exclusive")
 POSITIVE_INTEGER = Rule(lambda value: value >= 1, "must be a positive integer")
 POSITIVE_NUMBER = Rule(lambda value: math.isfinite(value) and value > 0, "must be a positive number")
+NON_NEGATIVE = Rule(lambda value: value >= 0, "must be an integer >= 0")  # SEED
+VOCABULARY_SIZE = Rule(lambda value: value >= 4,  # NUM_WORDS
+                       "must be at least 4: ids 0, 1 and 2 are reserved (padding, start, unknown word)")
 ANY = Rule(lambda value: True, "")
 DEFAULT_RULES = {int: POSITIVE_INTEGER, float: POSITIVE_NUMBER}
 
@@ -249,12 +252,12 @@ def answer_early(settings):
         sys.exit(fail(error, 2))
     except ScriptError as error:  # --rerun of a folder that holds no run
         sys.exit(fail(error, 1))
-    startup.stop_quietly_on_signals()
+    stop_quietly_on_signals()
 
 
 def main_guard(main, argv=None):
     """Run a script's main(): user errors become one line and an exit code, never a traceback."""
-    startup.stop_quietly_on_signals()
+    stop_quietly_on_signals()
     try:
         code = main(argv)
     except UsageError as error:

@@ -18,11 +18,11 @@ import sys
 from pathlib import Path
 
 from common.errors import ScriptError, UsageError
-from common.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_number, is_run, read_group,
+from common.runs.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_number, is_run, read_group,
                                read_run, runs_newest_first, script_folder, timestamp, write_atomically)
 
 FIGURES = RUNS_ROOT / "compare"  # where the figures go unless --out names a file
-from common.spread import welch_interval
+from common.runs.spread import welch_interval
 
 
 def run_folders(paths):
@@ -221,7 +221,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from common.startup import stop_quietly_on_signals
+    from common.runs.outcome import stop_quietly_on_signals
 
     stop_quietly_on_signals()  # Ctrl-C: one line, exit 130
     sys.exit(main())

@@ -17,7 +17,8 @@ import numpy as np
 DOWNLOAD_FAILED = "URL fetch failure"
 DOWNLOAD_LINE = "Downloading data from"
 
-# model.fit warns so when it is handed a tf.data.Dataset with its default shuffle=True.
+# model.fit warns so (Keras 3.14 and later) when it is handed a tf.data.Dataset with its default
+# shuffle=True; 3.13 does not warn.
 SHUFFLE_UNUSED_WARNING = "`shuffle=True` was passed, but will be ignored"
 
 # keras.datasets.reuters and imdb: where they download from, and the checksums they check

@@ -112,7 +112,7 @@ def vanishing_figure(cells, scales, accuracies, chance, title, show=False):
 
 
 def language_model_figure(losses, smooth, guessing, title):
-    """char_rnn_hello.py --text-file: the loss per character at every step, min-char-rnn's
+    """char_rnn_text.py: the loss per character at every step, min-char-rnn's
     smoothed curve over it, and the loss of guessing (ln of the alphabet's size) for scale."""
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -1,7 +1,7 @@
 """A trained model reads the user's own text: --predict TEXT, --predict-file PATH, --model PATH.
 
 One path for every script that predicts: read the texts (one line of error for empty, binary
-or non-UTF-8 input), choose the model (common/run_folder.py: the newest complete run on real
+or non-UTF-8 input), choose the model (common/runs/run_folder.py: the newest complete run on real
 data, unless --model names one) and say on stderr which run answers, encode the texts exactly
 as training did with the vocabulary saved beside the model (vocabulary.json; an older run
 without one uses the dataset's word index in the Keras cache), and print one tab-separated
@@ -12,10 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from common import data, run_folder, tokenizers
+from common.runs import run_folder
 from common.cli import flag_name
 from common.errors import ScriptError, UsageError, cannot_load
-from common.text import Vocabulary, read_utf8
+from common.text import Vocabulary, datasets, read_utf8, tokenizers
 
 VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
 
@@ -160,7 +160,7 @@ def encoding_for(model, path, config, dataset):
                    lambda trained: "the vocabulary saved beside it is another run's")
         return vocabulary, maxlen
     check_fits(model, path, {"num_words": config.num_words, "maxlen": config.maxlen}, pass_flags)
-    return data.vocabulary(dataset, config.num_words), config.maxlen
+    return datasets.vocabulary(dataset, config.num_words), config.maxlen
 
 
 def main(args, config, dataset, answer):

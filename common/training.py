@@ -2,6 +2,8 @@
 
     callbacks(run)       a guard that ends training after the current batch on Ctrl-C, SIGTERM
                          or a NaN loss and records every complete epoch, and TensorBoard logs
+    trainer(model, config)  what fit and evaluate run: the model, or with BATCH_HALVES the
+                         model on each batch's two halves side by side (SideBySide, below)
     batches(x, y, ...)   the arrays as shuffled batches, without Keras's end-of-epoch stall
 """
 import importlib.util
@@ -14,7 +16,8 @@ import keras
 import numpy as np
 
 from common import keras_reliance
-from common.run_folder import TENSORBOARD
+from common.keras_setup import TENSORFLOW_ON_CPU
+from common.runs.run_folder import TENSORBOARD
 
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 VERBOSE = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, one line per epoch in a log file
@@ -93,8 +96,8 @@ def batches(x, y=None, batch_size=32, shuffle=False):
     evaluate and (without y) predict alike.
 
     Keras's own pipeline for arrays on TensorFlow uses tf.data's autotuning, and tearing it
-    down after each epoch waits for the autotune thread: about ten idle seconds per epoch with
-    TensorFlow 2.21 on a small CPU, and its parallel map makes TensorFlow log a "NodeDef mentions
+    down after each epoch waits for the autotune thread (idle seconds per epoch on a small CPU:
+    docs/speed.md), and its parallel map makes TensorFlow log a "NodeDef mentions
     attribute use_unbounded_threadpool" error. This is the same index-shuffle-and-gather pipeline
     without autotuning or a parallel map. Other backends get a keras.utils.PyDataset of the arrays.
     """
@@ -134,3 +137,47 @@ class ArrayBatches(keras.utils.PyDataset):
     def on_epoch_end(self):
         if self.shuffle:
             self.order = np.random.permutation(len(self.x))
+
+
+# The second core: each batch's two halves through the model side by side.
+#
+# TensorFlow on a CPU here runs each op on one thread (common/keras_setup.py) and independent ops at
+# the same time. `SideBySide(model)` is a keras.Model of its own (Keras's documented subclassing:
+# only `call` is written) that cuts each batch in two, runs the book's model on each half and
+# joins the two predictions in order: every layer's work becomes two independent ops, one per
+# core. It shares the model's layers and optimizer and is compiled with the model's own loss and
+# metrics, so the loss, the metrics and the gradient are the whole batch's, the same to float32
+# rounding (tests/test_halves.py). Dropout draws its mask for each half, so a seed takes another
+# path than with whole batches. Only fit and evaluate go through it; the model saved, and every
+# prediction, is the book's model, plain Keras. The scripts whose layers before the LSTM work on every position (IMDB and NSMC: Dropout,
+# Conv1D, MaxPooling1D) have the setting BATCH_HALVES; docs/speed.md gives what it saves.
+
+
+class SideBySide(keras.Model):
+    """`model` for fit and evaluate, each batch's two halves side by side."""
+
+    def __init__(self, model):
+        super().__init__(name=f"{model.name}_in_halves")
+        self.whole = model
+        # The same optimizer object: its state is saved with the model, and a stopped run's
+        # weights and optimizer go back together (Guard, above).
+        self.compile(**{**model.get_compile_config(), "optimizer": model.optimizer})
+
+    def call(self, inputs, training=None):
+        import tensorflow as tf  # built only where TensorFlow runs on a CPU: `trainer`
+
+        half = tf.shape(inputs)[0] // 2  # a tensor: the batch size is known only when a batch comes
+        # A batch of one row has no two halves, and the LSTM cannot run on zero rows: its row goes
+        # through twice and the first answer is dropped. (A tf.cond costs more in every step.)
+        first_end = tf.maximum(half, 1)
+        both = tf.concat([self.whole(inputs[:first_end], training=training),
+                          self.whole(inputs[half:], training=training)], axis=0)
+        return both[first_end - half:]
+
+
+def trainer(model, config):
+    """What fit and evaluate run: SideBySide(model) when config.batch_halves asks for it and
+    TensorFlow runs on a CPU (elsewhere the halves would only cost), else the model itself.
+    config.batch_halves becomes whether they run, so metrics.json records what ran."""
+    config.batch_halves = bool(config.batch_halves and TENSORFLOW_ON_CPU)
+    return SideBySide(model) if config.batch_halves else model

@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import REPO, run_script, write_reuters
 
-from common import data
+from common.text import datasets
 
 
 @pytest.fixture
@@ -78,4 +78,4 @@ def test_the_switch_trains_on_the_file_as_it_is(cache):
 def test_a_word_index_is_readable_only_if_it_is_json(tmp_path, content, readable):
     path = tmp_path / "reuters_word_index.json"
     path.write_bytes(content)
-    assert (data.unreadable(path) is None) == readable
+    assert (datasets.unreadable(path) is None) == readable

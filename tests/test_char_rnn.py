@@ -7,7 +7,8 @@ import pytest
 from conftest import run_script
 
 import char_rnn_hello
-from common import backend, char_lm, cli
+from common import cli, keras_setup
+from common.notes import char_lm
 
 
 def config(**changes):
@@ -22,7 +23,7 @@ def test_the_alphabet_is_the_notes_order_not_set_order():
 @pytest.mark.parametrize("impl", ["keras", "numpy"])
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_loss_at_initialisation_is_ln_4(impl, cell):
-    backend.prepare(0)  # the same initial weights whatever ran before
+    keras_setup.seed_everything(0)  # the same initial weights whatever ran before
     model = char_rnn_hello.build_model(config(impl=impl, cell=cell), "helo")
     p = char_rnn_hello.probabilities(model, "hell", "helo")
     loss = -np.log(p[np.arange(4), [1, 2, 2, 3]]).mean()

@@ -5,7 +5,8 @@ from conftest import REPO, run_script
 import reuters_lstm
 from common import cli
 
-SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py", "nsmc_cnn_lstm.py"]
+SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py", "char_rnn_text.py", "nsmc_cnn_lstm.py"]
+LENGTH = {"char_rnn_text.py": "--steps"}  # how long each trains; the others count epochs
 
 
 def parse(*argv):
@@ -52,15 +53,16 @@ def test_help_answers_without_loading_tensorflow(script):
              "except SystemExit as e: print('exit', e.code)\n"
              "print('heavy:', sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))")
     result = run_script("-c", probe)
-    assert "--epochs" in result.stdout
+    assert LENGTH.get(script, "--epochs") in result.stdout
     assert "exit 0" in result.stdout and "heavy: []" in result.stdout
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_a_bad_value_is_one_line_and_exit_2(script, tmp_path):
-    result = run_script(REPO / script, "--epochs", "zero", "--out", tmp_path / "run")
+    flag = LENGTH.get(script, "--epochs")
+    result = run_script(REPO / script, flag, "zero", "--out", tmp_path / "run")
     assert result.returncode == 2
-    assert result.stderr.strip() == f"{script}: error: --epochs expects int, got 'zero'"
+    assert result.stderr.strip() == f"{script}: error: {flag} expects int, got 'zero'"
     assert not (tmp_path / "run").exists()
 
 

@@ -14,7 +14,9 @@ from conftest import KERAS_HOME, REPO, run_script
 from test_quiet_start import assert_no_tensorflow_log
 
 import reuters_lstm
-from common import cli, compare, data, outcome, run_folder
+from common import cli, compare
+from common.runs import outcome, run_folder, seeds
+from common.text import datasets
 
 SMALL = ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"]
 
@@ -57,28 +59,6 @@ def test_vanishing_gradient_keeps_the_finished_distances_under_two_quick_ctrl_c(
     assert (out / "vanishing.png").is_file()
 
 
-# The Keras cache: where Keras itself puts it.
-
-PROBE = """
-import keras, sys
-from common import data
-got = keras.utils.get_file("probe.txt", origin=sys.argv[1])
-print("ANSWER", data.keras_cache_dir() / "probe.txt" == __import__("pathlib").Path(got), got)
-"""
-
-
-def test_the_cache_folder_is_where_keras_puts_its_files(tmp_path):
-    """Keras puts its files in $KERAS_HOME/datasets, or in /tmp/.keras/datasets when that folder
-    cannot be written (here: it cannot even be made, under /proc). Every other test uses the first."""
-    origin = tmp_path / "origin.txt"
-    origin.write_text("probe")
-    result = run_script("-c", PROBE, origin.as_uri(), env={"KERAS_HOME": "/proc/keras_home"})
-    assert result.returncode == 0, result.stderr
-    _, answer, path = next(line for line in result.stdout.splitlines() if line.startswith("ANSWER")).split()
-    os.remove(path)
-    assert answer == "True" and path.startswith("/tmp/.keras/")
-
-
 def test_a_damaged_file_that_cannot_be_set_aside_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     (tmp_path / "datasets").mkdir()
@@ -90,7 +70,7 @@ def test_a_damaged_file_that_cannot_be_set_aside_is_one_line(tmp_path, monkeypat
     monkeypatch.setattr(os, "replace", read_only)
     with pytest.raises(cli.ScriptError, match=r"reuters.npz in .* is damaged .*cannot be set aside for a new copy "
                                               r"\(Read-only file system\); place a good copy there"):
-        with data.keras_cache("reuters.npz"):
+        with datasets.keras_cache("reuters.npz"):
             pass
 
 
@@ -217,7 +197,7 @@ def test_every_script_with_seeds_hands_them_to_the_seeds_runner(script, monkeypa
     """The runner itself is tested on Reuters (tests/test_seeds.py) and, in processes, below."""
     module = importlib.import_module(script)
     handed = []
-    monkeypatch.setattr(module.seeds, "main", lambda path, config, args, book=None: handed.append(
+    monkeypatch.setattr(seeds, "main", lambda path, config, args, book=None: handed.append(
         (Path(path).name, config.seeds, book)) or 0)
     assert module.main(["--seeds", "2", "--dry-run"]) == 0
     compared_with = {"imdb_cnn_lstm": {"the book": 0.8519},  # the book's printed accuracy

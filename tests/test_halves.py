@@ -1,14 +1,14 @@
-"""The batch halves on two cores (common/halves.py) keep Keras's mathematics and leave no trace."""
+"""The batch halves on two cores (common/training.py) keep Keras's mathematics and leave no trace."""
 import numpy as np
 import pytest
 
-from common import backend, cli, halves
+from common import cli, keras_setup, training
 
 import imdb_cnn_lstm  # noqa: E402 (after common: Keras loads quietly)
 import keras
 import reuters_lstm
 
-on_tensorflow_cpu = pytest.mark.skipif(not backend.TENSORFLOW_ON_CPU, reason="halves run on TensorFlow on a CPU only")
+on_tensorflow_cpu = pytest.mark.skipif(not keras_setup.TENSORFLOW_ON_CPU, reason="halves run on TensorFlow on a CPU only")
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 1000, (100, 100))
 TOPICS = keras.utils.to_categorical(RNG.integers(0, 46, 100), 46)
@@ -16,7 +16,7 @@ SENTIMENTS = RNG.integers(0, 2, (100, 1)).astype("float32")
 
 
 def model_of(script, *flags):
-    backend.prepare(0)
+    keras_setup.seed_everything(0)
     return script.build_model(cli.parse(script.SETTINGS, list(flags))[0])
 
 
@@ -36,7 +36,7 @@ def gradients(model, x, y):
 @pytest.mark.parametrize("script, y", [(reuters_lstm, TOPICS), (imdb_cnn_lstm, SENTIMENTS)], ids=["reuters", "imdb"])
 def test_gradients_equal_plain_keras(script, y):
     model = model_of(script, "--dropout", "0") if script is imdb_cnn_lstm else model_of(script)  # one mask both ways
-    plain, halved = gradients(model, X, y), gradients(halves.SideBySide(model), X, y)
+    plain, halved = gradients(model, X, y), gradients(training.SideBySide(model), X, y)
     for weight, a, b in zip(model.trainable_weights, plain, halved):
         assert np.abs(a).max() > 0, weight.path
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-5 * max(1.0, np.abs(a).max()), err_msg=weight.path)
@@ -46,7 +46,7 @@ def test_gradients_equal_plain_keras(script, y):
 def test_a_training_step_in_halves_moves_the_weights_and_the_optimizer_as_plain_keras_does():
     plain, halved = model_of(imdb_cnn_lstm, "--dropout", "0"), model_of(imdb_cnn_lstm, "--dropout", "0")
     plain.train_on_batch(X, SENTIMENTS)
-    halves.SideBySide(halved).train_on_batch(X, SENTIMENTS)
+    training.SideBySide(halved).train_on_batch(X, SENTIMENTS)
     for a, b in zip(plain.trainable_weights, halved.trainable_weights):
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=0, atol=1e-5)
     assert int(halved.optimizer.iterations.numpy()) == 1  # the book's model's own optimizer took the step
@@ -57,7 +57,7 @@ def test_a_training_step_in_halves_moves_the_weights_and_the_optimizer_as_plain_
 def test_evaluation_in_halves_gives_plain_keras_numbers_for_any_batch_size(script, y):
     model = model_of(script)
     plain = [model.evaluate(X[:n], y[:n], batch_size=100, verbose=0) for n in (100, 37, 1)]
-    halved = [halves.SideBySide(model).evaluate(X[:n], y[:n], batch_size=100, verbose=0) for n in (100, 37, 1)]
+    halved = [training.SideBySide(model).evaluate(X[:n], y[:n], batch_size=100, verbose=0) for n in (100, 37, 1)]
     np.testing.assert_allclose(halved, plain, rtol=1e-5)
 
 
@@ -65,16 +65,16 @@ def test_the_setting_says_whether_the_halves_ran():
     for asked in (True, False):
         config = cli.parse(imdb_cnn_lstm.SETTINGS, ["--batch-halves", str(asked).lower()])[0]
         model = model_of(imdb_cnn_lstm)
-        trainer = halves.trainer(model, config)
-        ran = asked and backend.TENSORFLOW_ON_CPU
+        trainer = training.trainer(model, config)
+        ran = asked and keras_setup.TENSORFLOW_ON_CPU
         assert config.batch_halves is ran  # what metrics.json records
-        assert (trainer is model) is not ran and isinstance(trainer, halves.SideBySide) is ran
+        assert (trainer is model) is not ran and isinstance(trainer, training.SideBySide) is ran
 
 
 @on_tensorflow_cpu
 def test_the_saved_model_is_the_plain_book_model_with_its_optimizer(tmp_path):
     model = model_of(imdb_cnn_lstm)
-    halves.SideBySide(model).fit(X, SENTIMENTS, batch_size=50, epochs=1, verbose=0)
+    training.SideBySide(model).fit(X, SENTIMENTS, batch_size=50, epochs=1, verbose=0)
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     assert type(loaded) is keras.Sequential and [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]

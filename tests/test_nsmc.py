@@ -1,4 +1,4 @@
-"""nsmc_cnn_lstm.py and common/nsmc.py: Korean reviews in NSMC's file layout, through the real
+"""nsmc_cnn_lstm.py and common/text/nsmc.py: Korean reviews in NSMC's file layout, through the real
 loading, tokenizing and caching code; --predict on raw text equals evaluate() on the encoded set."""
 import json
 import sys
@@ -10,8 +10,8 @@ from conftest import REPO, run_script, write_nsmc
 from test_quiet_start import assert_no_tensorflow_log
 
 import nsmc_cnn_lstm
-from common import cli, nsmc, predict, tokenizers
-from common.text import OOV, START
+from common import cli, predict
+from common.text import OOV, START, nsmc, tokenizers
 
 
 @pytest.fixture(scope="module")

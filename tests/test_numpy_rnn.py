@@ -5,8 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from common.numpy_lstm import LSTM
-from common.numpy_rnn import RNN, cross_entropy
+from common.notes.numpy_lstm import LSTM
+from common.notes.numpy_rnn import RNN, cross_entropy
 
 CELLS = {"rnn": (RNN, keras.layers.SimpleRNN), "lstm": (LSTM, keras.layers.LSTM)}
 INPUT, HIDDEN, OUTPUT, STEPS = 4, 5, 4, 6

@@ -11,8 +11,8 @@ from conftest import DATASETS, REPO, cut_network, run_script, write_imdb, write_
 import imdb_cnn_lstm
 import nsmc_cnn_lstm
 import reuters_lstm
-from common import cli, data
-from common.text import OOV
+from common import cli
+from common.text import OOV, datasets
 
 SCRIPTS = {"reuters_lstm": (reuters_lstm, write_reuters), "imdb_cnn_lstm": (imdb_cnn_lstm, write_imdb),
            "nsmc_cnn_lstm": (nsmc_cnn_lstm, write_nsmc)}
@@ -67,7 +67,7 @@ def test_text_is_encoded_exactly_as_the_dataset_was(offline_keras, reuters_model
     """A test wire written out as text and predicted gets the probabilities of the dataset's own ids."""
     write_reuters()
     _, (x_test, _) = reuters_lstm.load_data(cli.parse(reuters_lstm.SETTINGS, [])[0], dry_run=False)
-    vocabulary = data.vocabulary("reuters", 1000)
+    vocabulary = datasets.vocabulary("reuters", 1000)
     wires = [[i for i in wire if i != OOV] for wire in x_test[:5]]  # unknown words have no text to write
     reviews = tmp_path / "wires.txt"
     reviews.write_text("\n".join(vocabulary.decode(wire) for wire in wires) + "\n")

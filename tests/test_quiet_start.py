@@ -6,9 +6,9 @@ import pytest
 from conftest import REPO, run_script, write_imdb
 
 import imdb_cnn_lstm
-from common import startup
+from common import keras_setup
 
-TENSORFLOW_LOG = re.compile(r"^[IWEF]\d{4} |WARNING: All log messages before absl|cpu_feature_guard|"
+TENSORFLOW_LOG = re.compile(r"^[IWEF]\d{4} |^\d{4}-\d\d-\d\d [\d:.]+: [IWEF] |WARNING: All log messages before absl|cpu_feature_guard|"
                             r"To enable the following instructions|cuInit|NodeDef", re.MULTILINE)
 
 
@@ -76,16 +76,28 @@ START_UP = ["WARNING: All log messages before absl::InitializeLog() is called ar
             "I0000 00:00:1795808570.443232   14079 cudart_stub.cc:31] Could not find cuda drivers on your machine.",
             "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
             "appropriate compiler flags."]
+# TensorFlow 2.20's format of the same lines (requirements-oldest.txt)
+CUDA_PROBE_2_20 = ("2026-12-01 19:30:04.054617: E external/local_xla/xla/stream_executor/cuda/cuda_platform.cc:51] "
+                   "failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)")
+START_UP_2_20 = ["2026-12-01 19:29:29.668549: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:31] Could not find "
+                 "cuda drivers on your machine, GPU will not be used.",
+                 "2026-12-01 19:29:29.846317: I tensorflow/core/util/port.cc:153] oneDNN custom operations are on."]
 
 
-def test_start_up_lines_are_dropped_and_everything_else_passed_on(capsys):
-    startup.report([*START_UP, CUDA_PROBE, "a warning of our own", "E0000 00:00:1.5 1 other.cc:3] a real error"],
-                   tensorflow_gpus=[], gpu_present=False)
-    assert capsys.readouterr().err.splitlines() == ["a warning of our own", "E0000 00:00:1.5 1 other.cc:3] a real error"]
+@pytest.mark.parametrize("start_up, probe", [(START_UP, CUDA_PROBE), (START_UP_2_20, CUDA_PROBE_2_20)],
+                         ids=["TensorFlow 2.21", "TensorFlow 2.20"])
+def test_start_up_lines_are_dropped_and_everything_else_passed_on(capsys, start_up, probe):
+    real_error = "2026-12-01 19:30:04.1: E tensorflow/other.cc:3] a real error"
+    keras_setup.report([*start_up, probe, "a warning of our own", "E0000 00:00:1.5 1 other.cc:3] a real error", real_error],
+                       tensorflow_gpus=[], gpu_present=False)
+    assert capsys.readouterr().err.splitlines() == ["a warning of our own", "E0000 00:00:1.5 1 other.cc:3] a real error",
+                                                    real_error]
 
 
-def test_a_gpu_tensorflow_cannot_use_is_said_with_the_reason(capsys):
-    startup.report([*START_UP, CUDA_PROBE], tensorflow_gpus=[], gpu_present=True)
+@pytest.mark.parametrize("start_up, probe", [(START_UP, CUDA_PROBE), (START_UP_2_20, CUDA_PROBE_2_20)],
+                         ids=["TensorFlow 2.21", "TensorFlow 2.20"])
+def test_a_gpu_tensorflow_cannot_use_is_said_with_the_reason(capsys, start_up, probe):
+    keras_setup.report([*start_up, probe], tensorflow_gpus=[], gpu_present=True)
     note = capsys.readouterr().err.strip()
     assert note.startswith("note: this machine has an NVIDIA GPU, but TensorFlow cannot use it (INTERNAL: CUDA error")
     assert note.endswith("training runs on the CPU") and "\n" not in note

@@ -14,7 +14,8 @@ import pytest
 from conftest import KERAS_HOME, REPO, run_script, write_reuters
 
 import reuters_lstm
-from common import cli, outcome, run_folder, runs, training
+from common import cli, runs, training
+from common.runs import outcome, run_folder
 
 SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
 
@@ -69,7 +70,7 @@ def test_default_run_folders_never_collide(tmp_path, monkeypatch):
 RACE = """
 import json, multiprocessing, sys
 from pathlib import Path
-from common import run_folder
+from common.runs import run_folder
 from common.errors import ScriptError
 
 def claim_at_the_barrier(barrier, planned, fixed, results):

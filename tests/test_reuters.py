@@ -10,7 +10,7 @@ import pytest
 from conftest import write_reuters
 
 import reuters_lstm
-from common import backend, cli
+from common import cli, keras_setup
 
 BOOK = SimpleNamespace(num_words=1000, test_split=0.2, maxlen=100, embedding_dim=100, lstm_units=100,
                        batch_size=100, epochs=20, seed=0, seeds=1)
@@ -35,7 +35,7 @@ def test_the_model_has_the_books_185046_parameters():
 
 
 def test_loss_at_initialisation_is_ln_46():
-    backend.prepare(0)
+    keras_setup.seed_everything(0)
     model = reuters_lstm.build_model(BOOK)
     x = np.random.default_rng(0).integers(0, BOOK.num_words, (200, BOOK.maxlen))
     y = keras.utils.to_categorical(np.arange(200) % 46, 46)
@@ -44,7 +44,7 @@ def test_loss_at_initialisation_is_ln_46():
 
 
 def test_the_model_can_overfit_one_small_batch():
-    backend.prepare(0)
+    keras_setup.seed_everything(0)
     model = reuters_lstm.build_model(BOOK)
     x = np.random.default_rng(1).integers(3, BOOK.num_words, (20, BOOK.maxlen))
     y = keras.utils.to_categorical(np.arange(20) % 46, 46)

@@ -14,12 +14,14 @@ import pytest
 from conftest import DATASETS, REPO, run_script, write_imdb, write_nsmc, write_reuters
 from test_quiet_start import assert_no_tensorflow_log
 
-import char_rnn_hello
+import char_rnn_text
 import imdb_cnn_lstm
 import reuters_lstm
-from common import compare, data, nsmc, run_folder, runs, tokenizers, training
+from common import compare, runs, training
+from common.runs import run_folder
+from common.text import datasets, nsmc, tokenizers
 from common.errors import ScriptError, UsageError
-from common.outcome import Outcome, SignalStops
+from common.runs.outcome import Outcome, SignalStops
 
 SMALL = ["--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"]
 
@@ -86,7 +88,7 @@ def trained_runs(tmp_path_factory):
 
 ENTRY_POINTS = {  # in this order: compare reads the --text-file run
     "char_rnn_keras": ["char_rnn_hello.py", "--epochs", "3", "--out", "{root}/hello"],
-    "text_file_and_generate": ["char_rnn_hello.py", "--text-file", "{root}/text.txt", "--steps", "3",
+    "text_file_and_generate": ["char_rnn_text.py", "--text-file", "{root}/text.txt", "--steps", "3",
                                "--sample-length", "5", "--out", "{root}/lm"],  # one short sample, at the end
     "compare": ["-m", "common.compare", "{root}/lm", "--out", "{root}/compare.png"],
     "one_line_error_at_level_3": ["reuters_lstm.py", "--predict", "x", "--model", "{root}/missing.keras"],
@@ -105,7 +107,7 @@ def test_no_entry_point_prints_a_tensorflow_log_line(trained_runs, name):
         return
     assert result.returncode == 0, result.stderr
     if name == "text_file_and_generate":
-        result = run_script(REPO / "char_rnn_hello.py", "--generate", "20", "--model",
+        result = run_script(REPO / "char_rnn_text.py", "--generate", "20", "--model",
                             trained_runs / "lm" / "model.keras", cwd=trained_runs)
         assert result.returncode == 0 and len(result.stdout.strip()) == 21, result.stderr  # the start, then 20
         assert_no_tensorflow_log(result.stderr)
@@ -236,7 +238,7 @@ def test_a_text_file_runs_metrics_say_steps_and_training_loss(tmp_path):
     text = tmp_path / "text.txt"
     text.write_text("abcabcabd " * 30, encoding="utf-8")
     out = tmp_path / "run"
-    assert char_rnn_hello.main(["--impl", "numpy", "--text-file", str(text), "--steps", "7", "--out", str(out)]) == 0
+    assert char_rnn_text.main(["--impl", "numpy", "--text-file", str(text), "--steps", "7", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert (metrics["steps_completed"], metrics["steps_planned"]) == (7, 7)
     assert not any(key.startswith(("epochs_", "test_")) for key in metrics)
@@ -280,8 +282,8 @@ def test_an_offline_error_comes_alone_and_names_the_way_in(offline_keras, tmp_pa
 
 @pytest.mark.parametrize("value, used", [("1", True), ("true", True), ("YES", True), ("0", False), ("", False)])
 def test_the_as_is_switch_takes_the_usual_words_for_yes(monkeypatch, value, used):
-    monkeypatch.setenv(data.AS_IS_SWITCH, value)
-    assert data.use_cached_as_is() is used
+    monkeypatch.setenv(datasets.AS_IS_SWITCH, value)
+    assert datasets.use_cached_as_is() is used
 
 
 def test_show_without_a_display_says_so(tmp_path, capsys):

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from conftest import REPO, SEEDS_DRY_RUN, run_script
 
-from common import cli, compare, run_folder, seeds
-from common.spread import spread, t_quantile, welch_interval
+from common import cli, compare
+from common.runs import run_folder, seeds
+from common.runs.spread import spread, t_quantile, welch_interval
 
 DRY = SEEDS_DRY_RUN
 

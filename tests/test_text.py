@@ -4,8 +4,7 @@ import json
 import pytest
 from conftest import write_imdb, write_reuters
 
-from common import data
-from common.text import Vocabulary, words_of
+from common.text import Vocabulary, datasets, words_of
 
 WORD_INDEX = {"the": 1, "film": 2, "it's": 3, "great": 4, "br": 5, "rare": 5000}
 
@@ -50,7 +49,7 @@ def test_decode_drops_padding_and_start_and_marks_unknowns(words):
 def test_decoding_then_encoding_a_test_sequence_gives_back_its_ids(offline_keras, dataset):
     (write_imdb if dataset == "imdb" else write_reuters)()
     num_words = 1000
-    _, (x_test, _) = data.load(dataset, num_words=num_words)  # the stand-in's checksum is not Google's: read as it is
+    _, (x_test, _) = datasets.load(dataset, num_words=num_words)  # the stand-in's checksum is not Google's: read as it is
     word_index = json.loads((offline_keras / f"{dataset}_word_index.json").read_text())
     words = Vocabulary(word_index, num_words)
     for ids in x_test[:50]:

@@ -19,7 +19,7 @@ def settings(*argv):
 def test_the_per_step_gradients_drawn_equal_finite_differences_of_the_same_loss(cell):
     """d loss / d h_t from last_step_gradients, for a batch, against the loss run on from step t's
     state (the initial-state input the FD check of common/ uses) with that state nudged."""
-    from common.numpy_rnn import cross_entropy
+    from common.notes.numpy_rnn import cross_entropy
 
     config = settings("--hidden-size", "5")
     xs, string = vanishing_gradient.random_strings(np.random.default_rng(0), 8, 3, config.letters)
@@ -84,7 +84,7 @@ def test_the_lstm_learns_across_a_distance_where_the_rnn_guesses():
 def test_an_interrupted_run_keeps_the_distances_it_finished(capsys):
     class StopsAfterTwoNetworks:  # a Run that Ctrl-C reaches while the third network trains
         def __init__(self):
-            from common.outcome import Outcome
+            from common.runs.outcome import Outcome
 
             self.outcome, self.asked = Outcome(), 0
 

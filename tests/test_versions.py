@@ -13,7 +13,7 @@ from conftest import REPO, run_script
 
 import imdb_cnn_lstm
 import reuters_lstm
-from common import backend, cli, runs, training
+from common import cli, keras_setup, runs, training
 
 PRODUCT = sorted([*REPO.glob("*.py"), *REPO.glob("common/*.py"), *REPO.glob("bench/*.py")])
 SETS = {"requirements.txt": "tensorflow", "requirements-oldest.txt": "tensorflow",
@@ -79,6 +79,6 @@ def test_the_batch_halves_are_a_setting_in_help_and_in_metrics_json(tmp_path):
                         "--lstm-units", "8", "--out", out)
     assert result.returncode == 0, result.stderr
     settings = json.loads((out / "metrics.json").read_text())["settings"]
-    assert settings["batch_halves"] is backend.TENSORFLOW_ON_CPU  # what ran, not only what was asked
+    assert settings["batch_halves"] is keras_setup.TENSORFLOW_ON_CPU  # what ran, not only what was asked
     assert "batch_halves" not in cli.parse(reuters_lstm.SETTINGS, [])[0].__dict__  # Reuters trains whole
     assert "batch_halves" in cli.parse(imdb_cnn_lstm.SETTINGS, [])[0].__dict__

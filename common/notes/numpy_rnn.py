@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from common.outcome import signals_held
+from common.runs.outcome import signals_held
 
 
 def softmax(scores):
@@ -158,7 +158,7 @@ class Adam:
 
 def fit(network, xs, targets, learning_rate, epochs, outcome, on_epoch_end=None):
     """Adam on one sequence, one step per epoch, recording each epoch in `outcome`
-    (common/outcome.py); stops at a NaN loss or once the outcome is interrupted, as Keras's fit would."""
+    (common/runs/outcome.py); stops at a NaN loss or once the outcome is interrupted, as Keras's fit would."""
     optimizer = Adam(network.params, learning_rate)
     for epoch in range(epochs):
         started = time.perf_counter()

@@ -1,5 +1,5 @@
 """How text becomes tokens: Kiwi's morphemes or the words between spaces for Korean reviews,
-and Keras's own word split for IMDB and Reuters (common/text.py: words_of).
+and Keras's own word split for IMDB and Reuters (common/text/__init__.py: words_of).
 
 Korean glues particles and endings to their stems ("재미있어요" is 재미있 + 어요), so the
 words between spaces are many and rare; a morphological analyser splits them into morphemes.

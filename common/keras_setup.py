@@ -1,4 +1,10 @@
-"""Loading Keras without TensorFlow's C++ start-up log on the terminal.
+"""Keras, loaded quietly and made ready: import this module before `import keras` (it loads Keras).
+
+1. On import, Keras loads without TensorFlow's C++ start-up log on the terminal (below).
+2. TensorFlow on a CPU is then set to run each op on one thread, before it runs anything: these
+   models' matrices are small (100 x 400), so splitting an op over cores costs more than it
+   gains, while independent ops still run side by side (docs/speed.md).
+3. seed_everything(seed) seeds every run.
 
 Importing TensorFlow 2.21 on a machine without a GPU writes seven lines to stderr before any
 Python code can stop it, and listing the devices one more, marked E:
@@ -16,59 +22,46 @@ present but unusable, is still said, in one readable line. TF_CPP_MIN_LOG_LEVEL=
 everything) gets TensorFlow's log untouched; any other level, the usual advice for a quiet
 TensorFlow, is passed on to TensorFlow and the start-up lines stay held back as well.
 
-Loading takes seconds, so a Ctrl-C often lands in it: stop_quietly_on_signals() makes Ctrl-C
-and SIGTERM end the script with one line (exit 130 or 143) instead of a traceback from deep
-inside TensorFlow's import.
+Loading takes seconds, so a Ctrl-C often lands in it: the scripts call
+outcome.stop_quietly_on_signals() first, and its one line reaches the terminal while file
+descriptor 2 is captured here.
 """
 import os
 import re
-import signal
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from common.runs.outcome import TerminalStderr
+
+# TensorFlow 2.21 writes these lines in absl's format (I0000 00:00:1795808570.443232  14079 file.cc:31]);
+# 2.20 in its own older one (2026-12-01 19:29:29.668549: I path/to/file.cc:31]): both are matched.
 START_UP_LINE = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|[IW]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] .*"  # absl's information and warning lines
+    r"|\d{4}-\d\d-\d\d [\d:.]+: [IW] [\w/.]+:\d+\] .*"  # the older format's
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.")
-CUDA_PROBE_LINE = re.compile(r"E\d{4} [\d:.]+\s+\d+ cuda_platform\.cc:\d+\] failed call to cuInit: (.*)")
+CUDA_PROBE_LINE = re.compile(r"(?:E\d{4} [\d:.]+\s+\d+ |\d{4}-\d\d-\d\d [\d:.]+: E [\w/.]*/)"
+                             r"cuda_platform\.cc:\d+\] failed call to cuInit: (.*)")
 SHOW_TENSORFLOW_LOG = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() == "0"  # the user asks to see it all
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later information and warnings too
-_terminal_stderr = 2  # where a line for the user goes while file descriptor 2 is captured
-
-
-def stop_quietly_on_signals():
-    """From now on Ctrl-C or SIGTERM ends the script with one line and exit code 130 or 143, even
-    while Keras loads. A run's training and saving take the signals over (common/outcome.py)
-    and give them back."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop_quietly)
-
-
-def stop_quietly(signum, frame):
-    name = signal.Signals(signum).name
-    os.write(_terminal_stderr, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
-    raise SystemExit(128 + signum)
-
-
 @contextmanager
 def stderr_captured():
     """Send file descriptor 2 (C++ and Python alike) to a temporary file; yields a list that
     receives its lines afterwards."""
-    global _terminal_stderr
     lines = []
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as capture:
         os.dup2(capture.fileno(), 2)
-        _terminal_stderr = saved
+        TerminalStderr.fd = saved
         try:
             yield lines
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
-            _terminal_stderr = 2
+            TerminalStderr.fd = 2
             os.close(saved)
             capture.seek(0)
             lines += capture.read().decode("utf-8", "replace").splitlines()
@@ -127,3 +120,25 @@ def load_keras():
                  f"({os.environ.get('KERAS_BACKEND', 'tensorflow')} backend): {failure}. Reinstall with "
                  "`pip install -r requirements.txt`; TF_CPP_MIN_LOG_LEVEL=0 shows TensorFlow's whole log")
     return keras
+
+
+keras = load_keras()
+ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+TENSORFLOW_ON_CPU = False  # TensorFlow with no GPU: one thread per op here, batch halves in common/training.py
+if ON_TENSORFLOW:
+    import tensorflow as tf
+
+    TENSORFLOW_ON_CPU = not tf.config.list_physical_devices("GPU")
+    if TENSORFLOW_ON_CPU and tf.config.threading.get_intra_op_parallelism_threads() != 1:
+        tf.config.threading.set_intra_op_parallelism_threads(1)  # raises if TensorFlow already ran an op
+
+
+def seed_everything(seed):
+    """Seed Python, NumPy and the backend; on TensorFlow also make ops deterministic (the book:
+    numpy.random.seed(seed); tf.set_random_seed(seed))."""
+    if ON_TENSORFLOW:
+        # Without this, multi-threaded reductions may sum in a different order per run.
+        tf.config.experimental.enable_op_determinism()
+    with tensorflow_log_held_back():  # on JAX and PyTorch, this seeds (and so imports) an installed TensorFlow too
+        keras.utils.set_random_seed(seed)

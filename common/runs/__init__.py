@@ -1,5 +1,5 @@
 """One run of a script: its folder (new for every run, never overwritten), the clean stops
-while it trains, and what it leaves behind (the files are described in common/run_folder.py)."""
+while it trains, and what it leaves behind (the files are described in common/runs/run_folder.py)."""
 import datetime
 import os
 import platform
@@ -7,8 +7,9 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from common import compare, run_folder
-from common.outcome import Outcome, SignalStops, report_nan
+from common import compare
+from common.runs import run_folder
+from common.runs.outcome import Outcome, SignalStops, report_nan
 
 
 def plan_folder(script, out=None, dry_run=False):
@@ -62,7 +63,7 @@ class Run:
         self.outcome = Outcome()
         self.signal_stops = SignalStops(self.outcome)
         self.started = None
-        self.data = {}  # how many examples it trained and was tested on (common/data.py: sizes)
+        self.data = {}  # how many examples it trained and was tested on (common/text/datasets.py: sizes)
 
     def path(self, name):
         return self.folder / name
@@ -80,7 +81,7 @@ class Run:
     def training(self):
         """Make the run's folder, then train inside: from here until finish() has saved the run,
         Ctrl-C or SIGTERM ends training after the current step (a second Ctrl-C at once) and what
-        was learned is kept (common/outcome.py: SignalStops)."""
+        was learned is kept (common/runs/outcome.py: SignalStops)."""
         self.folder = run_folder.claim(self.planned_folder, fixed=bool(self.args.out))
         self.started = datetime.datetime.now().isoformat(timespec="seconds")
         self.signal_stops.install()
@@ -143,3 +144,20 @@ class Run:
 
         plots.show_or_close(figure, self.args.show)
         return self.outcome.exit_code
+
+
+def start(script_file, config, args, train, predicting=None, book=None):
+    """What every Keras script's main() does after parsing its command line, in one order:
+    --predict answers with a trained model (predicting: the keras.datasets name whose word index
+    reads old runs' text, and the function that words the answer); --seeds N trains one run per
+    seed, each in its own process; else train(config, args, run) trains this run. Returns the
+    exit code."""
+    from common import predict
+    from common.runs import seeds
+
+    if predict.wanted(args):
+        dataset, answer = predicting
+        return predict.main(args, config, dataset, answer=answer)
+    if config.seeds > 1:  # one run per seed, each in its own process, then their spread
+        return seeds.main(script_file, config, args, book=book)
+    return train(config, args, Run(args, config))  # Run refuses a folder it cannot write, before any data loads

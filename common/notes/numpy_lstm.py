@@ -14,7 +14,7 @@ flows to W_xh, W_hh, b_h and back into h_{t-1}.
 """
 import numpy as np
 
-from common.numpy_rnn import Network, init_weights, output_gradients, summed, summed_outer
+from common.notes.numpy_rnn import Network, init_weights, output_gradients, summed, summed_outer
 
 NOTES_ORDER = "ifog"
 KERAS_ORDER = "ifgo"  # Keras stacks the same blocks as i, f, c (our g), o

@@ -1,9 +1,33 @@
 """How a training run ended, and stopping one cleanly on Ctrl-C or SIGTERM. Needs no framework,
-so the NumPy training loop shares it with Keras's."""
+so the NumPy training loop shares it with Keras's, and the command line (common/cli.py) uses it
+before anything loads."""
+import os
 import signal
 import sys
+from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+class TerminalStderr:
+    """The file descriptor of the user's stderr: 2, except while Keras loads with descriptor 2
+    captured (common/keras_setup.py), when it is a saved copy of it."""
+
+    fd = 2
+
+
+def stop_quietly_on_signals():
+    """From now on Ctrl-C or SIGTERM ends the script with one line and exit code 130 or 143, even
+    while Keras loads. A run's training and saving take the signals over (SignalStops below)
+    and give them back."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_quietly)
+
+
+def stop_quietly(signum, frame):
+    name = signal.Signals(signum).name
+    os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
+    raise SystemExit(128 + signum)
+
 
 EXIT_CODES = {"completed": 0, "interrupted (SIGINT)": 130, "interrupted (SIGTERM)": 143, "nan loss": 1}
 

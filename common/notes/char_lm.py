@@ -1,4 +1,4 @@
-"""A character-level language model on any text: the machinery behind char_rnn_hello.py --text-file.
+"""A character-level language model on any text: the machinery behind char_rnn_text.py.
 
 The text is cut into `streams` equal parts read side by side (a batch of several chunks, as
 word-language-model examples do); each training step reads the next SEQ_LENGTH characters of
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import ScriptError, cannot_load
-from common.numpy_lstm import LSTM
-from common.outcome import signals_held
-from common.numpy_rnn import RNN, Adam, clip, softmax
+from common.notes.numpy_lstm import LSTM
+from common.runs.outcome import signals_held
+from common.notes.numpy_rnn import RNN, Adam, clip, softmax
 from common.text import read_utf8
 
 SMOOTHING = 0.999  # min-char-rnn's running average of the loss: smooth = 0.999 smooth + 0.001 loss
@@ -88,7 +88,7 @@ def train(learner, streams, steps, run, on_step):
 
 
 class NumpyLearner:
-    """The notes' cells (common/numpy_rnn.py, numpy_lstm.py), Adam, gradients clipped to +-5."""
+    """The notes' cells (common/notes/numpy_rnn.py, numpy_lstm.py), Adam, gradients clipped to +-5."""
 
     def __init__(self, model, vocabulary_size, learning_rate, clip_at=5.0):
         self.model, self.vocabulary_size, self.clip_at = model, vocabulary_size, clip_at

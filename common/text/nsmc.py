@@ -17,7 +17,9 @@ import sys
 
 import numpy as np
 
-from common import data, keras_reliance, run_folder
+from common import keras_reliance
+from common.runs import run_folder
+from common.text import datasets
 from common.errors import ScriptError
 
 URL = "https://raw.githubusercontent.com/e9t/nsmc/master/"
@@ -35,12 +37,12 @@ def download(filename):
     import keras
 
     try:
-        with data.download_line_held_back():
+        with datasets.download_line_held_back():
             return keras.utils.get_file(filename, URL + filename, cache_subdir=os.path.join("datasets", SUBFOLDER))
     except Exception as error:  # Keras raises a bare Exception when the download fails
         if keras_reliance.DOWNLOAD_FAILED in str(error):
             raise ScriptError(f"{filename} is not in {folder()} and could not be downloaded from {URL + filename} "
-                              f"(no network?); place a copy there (the folder follows $KERAS_HOME); {data.OFFLINE_WAY_IN}") from None
+                              f"(no network?); place a copy there (the folder follows $KERAS_HOME); {datasets.OFFLINE_WAY_IN}") from None
         raise
 
 

@@ -14,14 +14,15 @@ import sys
 import time
 from pathlib import Path
 
-from common import predict, run_folder
+from common import predict
+from common.runs import run_folder
 from common.cli import flag_name
 from common.errors import UsageError
-from common.spread import spread
+from common.runs.spread import spread
 
 
 def claim_group_folder(script, out, dry_run):
-    """The group's folder, made for this process alone (common/run_folder.py: claim)."""
+    """The group's folder, made for this process alone (common/runs/run_folder.py: claim)."""
     folder = Path(out) if out else run_folder.script_folder(script, dry_run) / f"{run_folder.timestamp()}-seeds"
     return run_folder.claim(run_folder.plan(folder, fixed=bool(out)), fixed=bool(out))
 
