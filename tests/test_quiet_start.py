@@ -69,6 +69,7 @@ def test_a_tensorflow_that_cannot_load_is_still_reported(tmp_path):
     assert "libcudart.so.12: cannot open shared object file" in last and "pip install -r requirements.txt" in last
 
 
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="TensorFlow's own log needs TensorFlow")
 def test_setting_the_log_level_yourself_shows_tensorflows_log(tmp_path):
     result = run_script(REPO / "reuters_lstm.py", "--dry-run", "--epochs", "1", "--out", tmp_path / "run",
                         env={"TF_CPP_MIN_LOG_LEVEL": "0"})
