@@ -39,7 +39,7 @@ SETTINGS = cli.settings(globals(), rules={
     "WORD": cli.rule(lambda word: len(word) >= 2, "needs at least two letters: one to read, one to answer"),
     "SEED": cli.NON_NEGATIVE,
     "TEMPERATURE": cli.rule(lambda t: t >= 0, "must be >= 0 (0 takes the likeliest letter)"),
-})
+}, options=[(flag, dict(metavar="...", help=f"moved: python char_rnn_text.py {flag} ...")) for flag in ("--text-file", "--generate")])
 
 if __name__ == "__main__":
     cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before anything heavy loads
@@ -117,6 +117,8 @@ def train_keras(model, x, y, config, run, report):
 
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
+    if args.text_file is not None or args.generate is not None:  # the language model on any text has its own script
+        raise cli.UsageError("--text-file and --generate moved to char_rnn_text.py: python char_rnn_text.py --text-file PATH")
     if config.seeds > 1:  # one run per seed, each in its own process, then their spread
         return seeds.main(__file__, config, args)
     if config.impl == "keras":  # the NumPy path loads no framework: its weights are seeded from SEED
