@@ -44,7 +44,7 @@ SETTINGS = cli.settings(globals(), rules={
 }, checks=[
     (lambda c: (c.maxlen - c.kernel_size + 1) // c.pool_size >= 1,
      "--maxlen must leave at least one --pool-size window after the --kernel-size convolution"),
-], options=predict.options("the sentiment"))
+], options=predict.options("the sentiment", gates=True))
 
 BOOK_RESULTS = {"the book": 0.8519}  # its printed test accuracy
 
@@ -96,9 +96,15 @@ def sentiment(probabilities):
     return [f"{positive:.4f}", "positive" if positive >= 0.5 else "negative"]
 
 
+def positive(probabilities, _whole_text):
+    """What --explain explains: the probability that the review is positive."""
+    return float(probabilities[0])
+
+
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=("imdb", sentiment), book=BOOK_RESULTS)
+    return runs.start(__file__, config, args, train, predicting=("imdb", sentiment), book=BOOK_RESULTS,
+                      explained_as=(positive, "positive"))
 
 
 def train(config, args, run):

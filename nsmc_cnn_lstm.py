@@ -71,7 +71,8 @@ def build_model(config):
 
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED)
+    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED,
+                      explained_as=(imdb_cnn_lstm.positive, "positive"))
 
 
 def train(config, args, run):

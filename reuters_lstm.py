@@ -37,7 +37,7 @@ SETTINGS = cli.settings(globals(), rules={
     "NUM_WORDS": cli.VOCABULARY_SIZE,
     "TEST_SPLIT": cli.FRACTION,
     "SEED": cli.NON_NEGATIVE,
-}, options=predict.options("the three likeliest topics"))
+}, options=predict.options("the three likeliest topics", gates=True))
 
 BOOK_RESULTS = {"the book (one machine)": 0.6897, "the book (Colab)": 0.7110}  # its printed test accuracies
 
@@ -91,9 +91,15 @@ def show_one_wire(model, wire, padded, topic, vocabulary):
     print('Topics of your own text: python reuters_lstm.py --predict "..."')
 
 
+def its_topic(probabilities, whole_text):
+    """What --explain explains: the probability of the topic the whole text was given."""
+    return float(probabilities[int(whole_text.argmax())])
+
+
 def main(argv=None):
     config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=("reuters", top_topics), book=BOOK_RESULTS)
+    return runs.start(__file__, config, args, train, predicting=("reuters", top_topics), book=BOOK_RESULTS,
+                      explained_as=(its_topic, "its topic"))
 
 
 def train(config, args, run):

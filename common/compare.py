@@ -19,7 +19,7 @@ from pathlib import Path
 
 from common.errors import ScriptError, UsageError
 from common.runs.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_number, is_run, read_group,
-                               read_run, runs_newest_first, script_folder, timestamp, write_atomically)
+                               read_run, runs_newest_first, script_folder, new_file, write_atomically)
 
 FIGURES = RUNS_ROOT / "compare"  # where the figures go unless --out names a file
 from common.runs.spread import welch_interval
@@ -177,11 +177,7 @@ def figure_path(out, script):
         if path.exists():
             raise ScriptError(f"--out: {path} already exists; a figure never replaces another, choose a new name")
         return path
-    path, number = FIGURES / f"{timestamp()}-{script}.png", 1
-    while path.exists():
-        number += 1
-        path = FIGURES / f"{timestamp()}-{script}-{number}.png"
-    return path
+    return new_file(FIGURES, ".png", stem=f"-{script}")
 
 
 def main(argv=None):

@@ -1,5 +1,5 @@
 """--predict on Reuters: the three likeliest topics by name, encoded as the dataset was; and the
-errors that every script which predicts shares (common/predict.py)."""
+errors that every script which predicts shares (common/predict/__init__.py)."""
 import json
 import shutil
 

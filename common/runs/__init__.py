@@ -9,6 +9,7 @@ from pathlib import Path
 
 from common import compare
 from common.runs import run_folder
+from common.errors import UsageError
 from common.runs.outcome import Outcome, SignalStops, report_nan
 
 
@@ -146,18 +147,23 @@ class Run:
         return self.outcome.exit_code
 
 
-def start(script_file, config, args, train, predicting=None, book=None):
+def start(script_file, config, args, train, predicting=None, book=None, explained_as=None):
     """What every Keras script's main() does after parsing its command line, in one order:
     --predict answers with a trained model (predicting: the keras.datasets name whose word index
-    reads old runs' text, and the function that words the answer); --seeds N trains one run per
+    reads old runs' text, and the function that words the answer; explained_as: what --explain
+    explains, common/predict/explain.py); --seeds N trains one run per
     seed, each in its own process; else train(config, args, run) trains this run. Returns the
     exit code."""
     from common import predict
     from common.runs import seeds
 
+    if getattr(args, "explain", False) and not predict.wanted(args):
+        raise UsageError("--explain goes with --predict TEXT or --predict-file PATH: it explains their answers")
+    if getattr(args, "gates", None) is not None:
+        return predict.gates_main(args, config, predicting[0])
     if predict.wanted(args):
         dataset, answer = predicting
-        return predict.main(args, config, dataset, answer=answer)
+        return predict.main(args, config, dataset, answer=answer, explained_as=explained_as)
     if config.seeds > 1:  # one run per seed, each in its own process, then their spread
         return seeds.main(script_file, config, args, book=book)
     return train(config, args, Run(args, config))  # Run refuses a folder it cannot write, before any data loads

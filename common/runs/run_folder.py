@@ -266,6 +266,18 @@ def timestamp():
     return datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 
 
+def new_file(folder, suffix, stem=""):
+    """A path under `folder` (made if missing) named for the time now, `stem` and `suffix`, that
+    names no existing file: a figure or page never replaces an earlier one."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path, number = folder / f"{timestamp()}{stem}{suffix}", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{timestamp()}{stem}-{number}{suffix}"
+    return path
+
+
 def script_folder(script, dry_run=False):
     """Where a script's runs go by default: runs/<script>/, its dry runs in runs/<script>/dry-run/."""
     return RUNS_ROOT / script / DRY_RUNS if dry_run else RUNS_ROOT / script

@@ -12,24 +12,33 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from common.runs import run_folder
 from common.cli import flag_name
 from common.errors import ScriptError, UsageError, cannot_load
 from common.text import Vocabulary, datasets, read_utf8, tokenizers
 
 VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
+EXPLAINED = "explained"  # runs/<script>/explained/<time>.html: one page per --explain
+GATES = "gates"  # runs/<script>/gates/<time>.png: one figure per --gates
 
 PREVIEW_LENGTH = 70
 WITH_SEEDS = "--predict answers with one trained model; it does not go with --seeds"
 
 
-def options(answer):
-    """The flags for cli.settings(options=...); `answer` says what --predict prints."""
-    return (
+def options(answer, gates=False):
+    """The flags for cli.settings(options=...); `answer` says what --predict prints; gates: the
+    script also draws its LSTM's gates (--gates TEXT, common/notes/gates.py)."""
+    drawn = (("--gates", dict(metavar="TEXT", help="draw what the trained LSTM's gates do over TEXT (the notes' "
+                                                   "i, f, o and c_t), saved as a PNG, then exit")),) if gates else ()
+    return drawn + (
         ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
         ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file")),
         ("--model", dict(metavar="PATH", help="model.keras to predict with (default: the newest complete run's "
                                               "on real data; with --dry-run, the newest dry run's)")),
+        ("--explain", dict(action="store_true", help="with --predict or --predict-file: each word's part in the "
+                                                     "answer (occlusion), and an HTML page of it")),
     )
 
 
@@ -99,18 +108,33 @@ def preview(text):
     return text if len(text) <= PREVIEW_LENGTH else text[:PREVIEW_LENGTH - 3] + "..."
 
 
-def print_answers(model, vocabulary, texts, maxlen, answer):
-    """One line per text: the columns that answer(probabilities of one text) gives, then the text's start."""
+def print_answers(model, vocabulary, texts, maxlen, answer, explained_as=None, page_folder=None):
+    """One line per text: the columns that answer(probabilities of one text) gives, then the text's start.
+    With explained_as (score, towards: common/predict/explain.py), each word's part in the answer after
+    its line, and an HTML page in page_folder."""
     import keras
 
     from common import training
 
     encoded = [vocabulary.encode(text) for text in texts]
     probabilities = model.predict(training.batches(keras.utils.pad_sequences(encoded, maxlen=maxlen)), verbose=0)
+    lines = []
     for number, (text, ids, row) in enumerate(zip(texts, encoded, probabilities), start=1):
         if not vocabulary.knows_any(ids):
             print(f"note: text {number} has no word the model knows; its answer is a guess", file=sys.stderr)
-        print("\t".join([*answer(row), preview(text)]))
+        lines.append("\t".join([*answer(row), preview(text)]))
+    if explained_as is None:
+        print(*lines, sep="\n")
+        return
+    from common.predict import explain
+
+    score, towards = explained_as
+    explained = explain.explain(model, vocabulary, texts, maxlen, score)
+    explain.print_explained(explained, lines, towards)
+    page = run_folder.write_text(run_folder.new_file(page_folder, ".html"),
+                                 explain.page(explained, [" ".join(line.split("\t")[:-1]) for line in lines],
+                                              f"{page_folder.parent.name} --explain"))
+    print(f"Explained: {page}", file=sys.stderr)
 
 
 def vocabulary_json(vocabulary, tokenizer, maxlen):
@@ -163,9 +187,10 @@ def encoding_for(model, path, config, dataset):
     return datasets.vocabulary(dataset, config.num_words), config.maxlen
 
 
-def main(args, config, dataset, answer):
+def main(args, config, dataset, answer, explained_as=None):
     """The whole --predict path; exit code 0. `dataset` names keras.datasets.<dataset>, whose word
-    index encodes text for a run saved before runs kept their vocabulary (None: none such)."""
+    index encodes text for a run saved before runs kept their vocabulary (None: none such);
+    explained_as: (score, towards) for --explain (common/predict/explain.py)."""
     if getattr(config, "seeds", 1) > 1:
         raise UsageError(WITH_SEEDS)
     texts = read_texts(args)  # bad text fails before any model is loaded
@@ -173,5 +198,35 @@ def main(args, config, dataset, answer):
     model = trained_model(path, args.script)
     print(run_folder.provenance(path, "Answering"), file=sys.stderr)
     vocabulary, maxlen = encoding_for(model, path, config, dataset)
-    print_answers(model, vocabulary, texts, maxlen, answer)
+    print_answers(model, vocabulary, texts, maxlen, answer, explained_as if args.explain else None,
+                  run_folder.script_folder(args.script) / EXPLAINED)
+    return 0
+
+
+def gates_main(args, config, dataset):
+    """--gates TEXT: the trained model's LSTM run as the notes' NumPy LSTM over TEXT, checked
+    against Keras's, drawn gate by gate; exit code 0."""
+    import keras
+
+    from common import plots
+    from common.notes import gates
+
+    if not args.gates.strip():
+        raise UsageError("--gates: nothing to draw, the text is empty")
+    path = model_path(args.model, args.script, dry_run=args.dry_run)
+    model = trained_model(path, args.script)
+    print(run_folder.provenance(path, "Drawing"), file=sys.stderr)
+    vocabulary, maxlen = encoding_for(model, path, config, dataset)
+    ids = vocabulary.encode(args.gates)
+    steps, difference = gates.run(model, keras.utils.pad_sequences([ids], maxlen=maxlen)[0])
+    words = [word if known >= 3 else f"{word}?" for word, known in zip(vocabulary.split(args.gates), ids[1:])]
+    labels = gates.step_labels(words, len(steps), maxlen, *gates.windows(model))
+    figure = gates.figure(steps, labels, f"{args.script}: the LSTM's gates over\n\"{preview(args.gates)}\"")
+    out = run_folder.new_file(run_folder.script_folder(args.script) / GATES, ".png")
+    figure.savefig(out, dpi=100)
+    plots.show_or_close(figure, show=False)
+    forget = float(np.mean([step[1].mean() for step in steps[gates.text_steps(labels):]]))
+    print(f"{len(steps)} LSTM steps; mean forget gate {forget:.3f}; the notes' NumPy LSTM equals Keras's "
+          f"last hidden state to {difference:.1e}")
+    print(f"Gates: {out}", file=sys.stderr)
     return 0
