@@ -88,3 +88,19 @@ class LSTM(Network):
             return np.concatenate([np.split(matrix, 4)[block] for block in order])
 
         return [reorder(p["W_xh"]).T, reorder(p["W_hh"]).T, reorder(p["b_h"])], [p["W_hy"].T, p["b_y"]]
+
+    @classmethod
+    def from_keras(cls, kernel, recurrent_kernel, bias):
+        """The notes' LSTM with a trained keras.layers.LSTM's weights (keras_weights, backwards):
+        matrices transposed, blocks reordered i,f,c,o -> i,f,o,g. No output layer (W_hy is 0)."""
+        units = recurrent_kernel.shape[0]
+        lstm = cls(kernel.shape[0], units, 1)
+        order = [KERAS_ORDER.index(gate) for gate in NOTES_ORDER]
+
+        def reorder(matrix):
+            return np.concatenate([np.split(matrix, 4)[block] for block in order])
+
+        lstm.params.update(W_xh=reorder(np.asarray(kernel, np.float64).T),
+                           W_hh=reorder(np.asarray(recurrent_kernel, np.float64).T),
+                           b_h=reorder(np.asarray(bias, np.float64)), W_hy=np.zeros((1, units)), b_y=np.zeros(1))
+        return lstm
