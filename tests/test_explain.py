@@ -39,6 +39,7 @@ def positive(probabilities, _whole):
 def test_the_planted_word_changes_the_answer_most_by_far(planted_model):
     text = "w3 w12 w7 w30 w41 w9"
     [explained] = explain.explain(planted_model, VOCABULARY, [text], 16, positive)
+    assert explained.padding == 16 - 7  # the start mark and six words: nine padding ids before them
     changes = {word.text: word.change for word in explained.words}
     others = max(abs(change) for word, change in changes.items() if word != PLANTED)
     assert changes[PLANTED] > 0.5 and changes[PLANTED] > 5 * others, changes
@@ -77,7 +78,9 @@ def test_the_page_shades_every_word_and_keeps_hangul():
         explain.Word("재미있어요", True, True, 0.6), explain.Word("zzz", False, False, 0.0)])
     page = explain.page([explained], ["0.9000 positive"], "nsmc_cnn_lstm --explain")
     assert page.count('class="word') == 4 and "재미있어요" in page and 'charset="utf-8"' in page
-    assert "rgba(0, 160, 60, 1.00)" in page and 'class="word unseen"' in page
+    assert "rgba(0, 160, 60, 1.00)" in page and 'class="word unseen"' in page and "padding)" not in page
+    explained.padding = 30
+    assert '<span class="padding">(30 padding)</span>' in explain.page([explained], ["0.9000 positive"], "t")
 
 
 def test_the_page_renders_in_a_real_browser_with_its_shading(tmp_path):

@@ -32,6 +32,7 @@ class Explained:
     text: str
     answer: float  # the number the changes are changes of
     words: list
+    padding: int = 0  # padding ids the model read before the text (a text shorter than MAXLEN)
 
 
 def variants(ids, maxlen):
@@ -63,7 +64,7 @@ def explain(model, vocabulary, texts, maxlen, score):
         changes = {position: answer - score(probabilities[row + 1 + k], whole) for k, position in enumerate(positions)}
         words = [Word(word, known=ids[position] != OOV, seen=position in changes, change=changes.get(position, 0.0))
                  for position, word in enumerate(vocabulary.split(text), start=1)]
-        explained.append(Explained(text, float(answer), words))
+        explained.append(Explained(text, float(answer), words, padding=max(0, maxlen - len(ids))))
     return explained
 
 
@@ -92,7 +93,8 @@ def coloured(explained, towards):
         shown.append(f"\x1b[30;48;2;{red};{green};{255 - strength}m{word.text}{mark}\x1b[0m")
     strongest = sorted((word for word in explained.words if word.seen), key=lambda word: -abs(word.change))
     listed = ", ".join(f"{word.text} {word.change:+.3f}" for word in strongest[:STRONGEST])
-    return [" ".join(shown), f"  towards {towards}: {listed}"]
+    padded = [f"\x1b[2m({explained.padding} padding)\x1b[0m"] if explained.padding else []
+    return [" ".join(padded + shown), f"  towards {towards}: {listed}"]
 
 
 def page(explained_texts, answers, title):
@@ -108,7 +110,8 @@ def page(explained_texts, answers, title):
             style = "" if kind == "unseen" else f' style="background:{colour}"'
             tip = f"{word.change:+.4f}" + (f" ({kind})" if kind else "")
             spans.append(f'<span class="word {kind}"{style} title="{tip}">{html.escape(word.text)}</span>')
-        rows.append(f'<tr><td class="answer">{html.escape(answer)}</td><td class="text">{" ".join(spans)}</td></tr>')
+        padded = [f'<span class="padding">({explained.padding} padding)</span>'] if explained.padding else []
+        rows.append(f'<tr><td class="answer">{html.escape(answer)}</td><td class="text">{" ".join(padded + spans)}</td></tr>')
     return f"""<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
@@ -117,12 +120,13 @@ td {{ vertical-align: top; padding: 0.4em 0.8em; border-bottom: 1px solid #ddd; 
 .answer {{ white-space: nowrap; font-weight: bold; }}
 .word {{ padding: 0.1em 0.15em; border-radius: 0.2em; line-height: 1.9; }}
 .unknown {{ text-decoration: underline dotted; }}
-.unseen {{ color: #aaa; }}
+.unseen, .padding {{ color: #aaa; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>Green: the word pushes the answer up; red: down; the stronger, the darker (occlusion: the
 answer minus the answer without the word). Dotted: a word the model does not know.
-Grey: a word the model never read (before the last MAXLEN words).</p>
+Grey: a word the model never read (before the last MAXLEN words), and the padding it read
+before a shorter text.</p>
 <table>{"".join(rows)}</table>
 </body></html>
 """
