@@ -35,7 +35,7 @@ def test_the_notes_gates_equal_keras_lstm_on_trained_weights(script):
     keras_sequence = keras.layers.LSTM.from_config({**lstm.get_config(), "return_sequences": True})
     keras_sequence.build(xs[None].shape)
     keras_sequence.set_weights(lstm.get_weights())
-    np.testing.assert_allclose(np.array([step[5] for step in steps]), np.asarray(keras_sequence(xs[None]))[0],
+    np.testing.assert_allclose(np.array([step[5] for step in steps]), keras.ops.convert_to_numpy(keras_sequence(xs[None]))[0],
                                atol=1e-5)  # every step's h_t, not only the last
 
 

@@ -29,10 +29,12 @@ def the_lstm(model):
 
 def lstm_input(model, ids):
     """What the LSTM reads for one padded text: the layers before it, as at prediction (no dropout)."""
+    import keras
+
     lstm, x = the_lstm(model), np.asarray(ids)[None]
     for layer in model.layers:
         if layer is lstm:
-            return np.asarray(x)[0], lstm
+            return keras.ops.convert_to_numpy(x)[0], lstm  # any backend's tensor (PyTorch's needs a detach)
         x = layer(x, training=False)
     raise ScriptError("--gates: the LSTM is not in the model's layers")
 
@@ -40,10 +42,12 @@ def lstm_input(model, ids):
 def run(model, ids):
     """(steps of the notes' LSTM: (i, f, o, g, c, h) per step, the Keras LSTM's last hidden state),
     checked to agree; ScriptError if they do not."""
+    import keras
+
     xs, lstm = lstm_input(model, ids)
     kernel, recurrent_kernel, bias = (np.asarray(weight) for weight in lstm.get_weights())
     steps, _ = LSTM.from_keras(kernel, recurrent_kernel, bias).forward(xs.astype(np.float64))
-    keras_last = np.asarray(lstm(xs[None]))[0]
+    keras_last = keras.ops.convert_to_numpy(lstm(xs[None]))[0]
     difference = float(np.abs(steps[-1][5] - keras_last).max())
     if difference > AGREEMENT:
         raise ScriptError(f"--gates: the notes' LSTM and Keras's disagree by {difference:.2g} on this text")
