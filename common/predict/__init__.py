@@ -199,7 +199,7 @@ def main(args, config, dataset, answer, explained_as=None):
     print(run_folder.provenance(path, "Answering"), file=sys.stderr)
     vocabulary, maxlen = encoding_for(model, path, config, dataset)
     print_answers(model, vocabulary, texts, maxlen, answer, explained_as if args.explain else None,
-                  run_folder.script_folder(args.script) / EXPLAINED)
+                  run_folder.script_folder(args.script, args.dry_run) / EXPLAINED)
     return 0
 
 
@@ -222,7 +222,7 @@ def gates_main(args, config, dataset):
     words = [word if known >= 3 else f"{word}?" for word, known in zip(vocabulary.split(args.gates), ids[1:])]
     labels = gates.step_labels(words, len(steps), maxlen, *gates.windows(model))
     figure = gates.figure(steps, labels, f"{args.script}: the LSTM's gates over\n\"{preview(args.gates)}\"")
-    out = run_folder.new_file(run_folder.script_folder(args.script) / GATES, ".png")
+    out = run_folder.new_file(run_folder.script_folder(args.script, args.dry_run) / GATES, ".png")
     figure.savefig(out, dpi=100)
     plots.show_or_close(figure, show=False)
     forget = float(np.mean([step[1].mean() for step in steps[gates.text_steps(labels):]]))
