@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from common.text import INDEX_FROM, OOV, START
+
 # keras.utils.get_file: its failed download raises a bare Exception whose text starts so, and it
 # prints this line before a download (to standard output).
 DOWNLOAD_FAILED = "URL fetch failure"
@@ -58,8 +60,9 @@ def has_checksum(path, expected):
 
 # keras.datasets.reuters and imdb refuse a copy with another checksum, so a copy used as it is
 # (USE_CACHED_DATA_AS_IS) is read here as they read theirs with the scripts' arguments: shuffled
-# by RandomState(113), start mark 1, ids + 3, and ids from num_words on as 2.
-SHUFFLE_SEED, START, OOV, INDEX_FROM = 113, 1, 2, 3
+# by RandomState(113), start mark 1, ids + 3, and ids from num_words on as 2 (common/text's
+# START, INDEX_FROM and OOV: the conventions Keras's datasets set).
+SHUFFLE_SEED = 113
 
 
 def encoded(sequences, num_words):

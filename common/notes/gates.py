@@ -57,9 +57,9 @@ def run(model, ids):
 def windows(model):
     """(stride, width): how many input positions one LSTM step moves on, and how many it sees
     through the layers before it (Conv1D and MaxPooling1D for IMDB; one word each for Reuters)."""
-    stride, width = 1, 1
+    stride, width, lstm = 1, 1, the_lstm(model)
     for layer in model.layers:
-        if layer is the_lstm(model):
+        if layer is lstm:
             break
         if hasattr(layer, "kernel_size"):  # Conv1D, stride 1 here
             width += layer.kernel_size[0] - 1

@@ -17,7 +17,7 @@ import numpy as np
 from common.runs import run_folder
 from common.cli import flag_name
 from common.errors import ScriptError, UsageError, cannot_load
-from common.text import Vocabulary, datasets, read_utf8, tokenizers
+from common.text import OOV, Vocabulary, datasets, read_utf8, tokenizers
 
 VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
 EXPLAINED = "explained"  # runs/<script>/explained/<time>.html: one page per --explain
@@ -111,13 +111,19 @@ def preview(text):
 def print_answers(model, vocabulary, texts, maxlen, answer, explained_as=None, page_folder=None):
     """One line per text: the columns that answer(probabilities of one text) gives, then the text's start.
     With explained_as (score, towards: common/predict/explain.py), each word's part in the answer after
-    its line, and an HTML page in page_folder."""
+    its line, and an HTML page in page_folder; the texts as they are go through the model once,
+    in the same batch as their variants."""
     import keras
 
     from common import training
+    from common.predict import explain
 
     encoded = [vocabulary.encode(text) for text in texts]
-    probabilities = model.predict(training.batches(keras.utils.pad_sequences(encoded, maxlen=maxlen)), verbose=0)
+    if explained_as is None:
+        probabilities = model.predict(training.batches(keras.utils.pad_sequences(encoded, maxlen=maxlen)), verbose=0)
+    else:
+        explained = explain.explain(model, vocabulary, texts, maxlen, explained_as[0])
+        probabilities = [text.probabilities for text in explained]
     lines = []
     for number, (text, ids, row) in enumerate(zip(texts, encoded, probabilities), start=1):
         if not vocabulary.knows_any(ids):
@@ -126,11 +132,7 @@ def print_answers(model, vocabulary, texts, maxlen, answer, explained_as=None, p
     if explained_as is None:
         print(*lines, sep="\n")
         return
-    from common.predict import explain
-
-    score, towards = explained_as
-    explained = explain.explain(model, vocabulary, texts, maxlen, score)
-    explain.print_explained(explained, lines, towards)
+    explain.print_explained(explained, lines, explained_as[1])
     page = run_folder.write_text(run_folder.new_file(page_folder, ".html"),
                                  explain.page(explained, [" ".join(line.split("\t")[:-1]) for line in lines],
                                               f"{page_folder.parent.name} --explain"))
@@ -219,7 +221,7 @@ def gates_main(args, config, dataset):
     vocabulary, maxlen = encoding_for(model, path, config, dataset)
     ids = vocabulary.encode(args.gates)
     steps, difference = gates.run(model, keras.utils.pad_sequences([ids], maxlen=maxlen)[0])
-    words = [word if known >= 3 else f"{word}?" for word, known in zip(vocabulary.split(args.gates), ids[1:])]
+    words = [word if known != OOV else f"{word}?" for word, known in zip(vocabulary.split(args.gates), ids[1:])]
     labels = gates.step_labels(words, len(steps), maxlen, *gates.windows(model))
     figure = gates.figure(steps, labels, f"{args.script}: the LSTM's gates over\n\"{preview(args.gates)}\"")
     out = run_folder.new_file(run_folder.script_folder(args.script, args.dry_run) / GATES, ".png")

@@ -33,6 +33,7 @@ class Explained:
     answer: float  # the number the changes are changes of
     words: list
     padding: int = 0  # padding ids the model read before the text (a text shorter than MAXLEN)
+    probabilities: object = None  # the model's whole answer for the text as it is
 
 
 def variants(ids, maxlen):
@@ -52,7 +53,7 @@ def explain(model, vocabulary, texts, maxlen, score):
 
     encoded = [vocabulary.encode(text) for text in texts]
     batch, owners = [], []
-    for number, ids in enumerate(encoded):
+    for ids in encoded:
         positions, without = variants(ids, maxlen)
         batch += [ids, *without]
         owners.append((len(batch) - len(without) - 1, positions))
@@ -64,7 +65,7 @@ def explain(model, vocabulary, texts, maxlen, score):
         changes = {position: answer - score(probabilities[row + 1 + k], whole) for k, position in enumerate(positions)}
         words = [Word(word, known=ids[position] != OOV, seen=position in changes, change=changes.get(position, 0.0))
                  for position, word in enumerate(vocabulary.split(text), start=1)]
-        explained.append(Explained(text, float(answer), words, padding=max(0, maxlen - len(ids))))
+        explained.append(Explained(text, float(answer), words, padding=max(0, maxlen - len(ids)), probabilities=whole))
     return explained
 
 
