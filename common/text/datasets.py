@@ -21,7 +21,7 @@ from common.errors import ScriptError
 from common.text import INDEX_FROM, START, Vocabulary
 
 AS_IS_SWITCH = "USE_CACHED_DATA_AS_IS"  # =1 (or true, yes): use a readable cached file whatever its checksum
-OFFLINE_WAY_IN = f"README: 'Offline' ({AS_IS_SWITCH}=1 uses a copy from elsewhere)"
+OFFLINE_WAY_IN = f"README: 'No network?' ({AS_IS_SWITCH}=1 uses a copy from elsewhere)"
 FULL_SIZES = {"reuters": 11_228, "imdb": 50_000, "nsmc": 200_000}  # examples in the published datasets
 BROKEN_FILE_ERRORS = (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, KeyError, OSError, ValueError)
 
