@@ -41,9 +41,7 @@ SETTINGS = cli.settings(globals(), rules={
     "TEMPERATURE": cli.rule(lambda t: t >= 0, "must be >= 0 (0 takes the likeliest letter)"),
 }, options=[(flag, dict(metavar="...", help=f"moved: python char_rnn_text.py {flag} ...")) for flag in ("--text-file", "--generate")])
 
-if __name__ == "__main__":
-    cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before anything heavy loads
-
+# Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before anything heavy loads.
 import sys
 
 import numpy as np

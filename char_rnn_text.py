@@ -46,9 +46,7 @@ SETTINGS = cli.settings(globals(), rules={
                                           "(default: the newest complete run's)")),
 ))
 
-if __name__ == "__main__":
-    cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before anything heavy loads
-
+# Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before anything heavy loads.
 import importlib
 import json
 import math

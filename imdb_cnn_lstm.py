@@ -48,9 +48,7 @@ SETTINGS = cli.settings(globals(), rules={
 
 BOOK_RESULTS = {"the book": 0.8519}  # its printed test accuracy
 
-if __name__ == "__main__":
-    cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
-
+# Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before Keras loads.
 from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-up log kept off the terminal
 
 import keras
@@ -58,6 +56,13 @@ from keras import layers
 
 from common import plots, runs, training
 from common.text import datasets
+
+
+def main(argv=None):
+    config, args = cli.parse(SETTINGS, argv)
+    return runs.start(__file__, config, args, train, predicting=("imdb", sentiment), book=BOOK_RESULTS,
+                      explained_as=(positive, "positive"))
+
 
 EXAMPLES = (  # printed with their predicted sentiment after training
     "A wonderful film, I loved every minute of it. The acting was brilliant.",
@@ -99,12 +104,6 @@ def sentiment(probabilities):
 def positive(probabilities, _whole_text):
     """What --explain explains: the probability that the review is positive."""
     return float(probabilities[0])
-
-
-def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=("imdb", sentiment), book=BOOK_RESULTS,
-                      explained_as=(positive, "positive"))
 
 
 def train(config, args, run):

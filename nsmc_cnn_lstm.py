@@ -18,6 +18,13 @@ into morphemes, once (then cached).
 from common import cli, predict
 from common.text import tokenizers
 
+
+def main(argv=None):
+    config, args = cli.parse(SETTINGS, argv)
+    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED,
+                      explained_as=(imdb_cnn_lstm.positive, "positive"))
+
+
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
 SEEDS = 1  # how many runs, with seeds SEED, SEED+1, ...: more than 1 shows how much results move with the seed
@@ -44,9 +51,7 @@ PUBLISHED = {"BERT multilingual (KoBERT README)": 0.875, "KoBERT": 0.901}  # NSM
 EXAMPLES = ("이 영화 정말 재미있어요. 배우들 연기도 최고!", "올해 본 영화 중에 가장 감동적이었다",  # answered after training
             "시간 낭비였다. 지루하고 스토리도 엉망", "돈 아깝다 이런 영화를 왜 만들었는지")
 
-if __name__ == "__main__":
-    cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
-
+# Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before Keras loads.
 from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-up log kept off the terminal
 
 import keras
@@ -67,12 +72,6 @@ def build_model(config):
     book, _ = cli.parse(imdb_cnn_lstm.SETTINGS, [])
     book.num_words, book.maxlen = config.num_words, config.maxlen
     return imdb_cnn_lstm.build_model(book, name="nsmc_cnn_lstm")
-
-
-def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED,
-                      explained_as=(imdb_cnn_lstm.positive, "positive"))
 
 
 def train(config, args, run):

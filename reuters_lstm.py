@@ -41,8 +41,8 @@ SETTINGS = cli.settings(globals(), rules={
 
 BOOK_RESULTS = {"the book (one machine)": 0.6897, "the book (Colab)": 0.7110}  # its printed test accuracies
 
-if __name__ == "__main__":
-    cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before Keras loads (seconds)
+# Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before Keras loads.
+import textwrap
 
 from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-up log kept off the terminal
 
@@ -52,6 +52,13 @@ from keras.datasets import reuters
 
 from common import plots, runs, training
 from common.text import datasets
+
+
+def main(argv=None):
+    config, args = cli.parse(SETTINGS, argv)
+    return runs.start(__file__, config, args, train, predicting=("reuters", top_topics), book=BOOK_RESULTS,
+                      explained_as=(its_topic, "its topic"))
+
 
 
 def load_data(config, dry_run):
@@ -81,12 +88,12 @@ def top_topics(probabilities, count=3):
 
 
 def show_one_wire(model, wire, padded, topic, vocabulary):
-    """Print one test wire in words, with its true and predicted topic."""
+    """Print one test wire in words (in ids with no vocabulary), with its true and predicted topic."""
     names = reuters.get_label_names()
     probabilities = model.predict(training.batches(padded[None, :]), verbose=0)[0]
     guess = int(probabilities.argmax())
-    text = vocabulary.decode(wire)
-    print(f"\nA test wire: {text[:300]}{'...' if len(text) > 300 else ''}")
+    text = vocabulary.decode(wire) if vocabulary else f"(word ids) {list(wire)}"
+    print(f"\nA test wire: {textwrap.shorten(text, 300, placeholder=' ...')}")
     print(f"True topic: {names[topic]}   predicted: {names[guess]} ({probabilities[guess]:.2f})")
     print('Topics of your own text: python reuters_lstm.py --predict "..."')
 
@@ -94,12 +101,6 @@ def show_one_wire(model, wire, padded, topic, vocabulary):
 def its_topic(probabilities, whole_text):
     """What --explain explains: the probability of the topic the whole text was given."""
     return float(probabilities[int(whole_text.argmax())])
-
-
-def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=("reuters", top_topics), book=BOOK_RESULTS,
-                      explained_as=(its_topic, "its topic"))
 
 
 def train(config, args, run):
@@ -115,6 +116,9 @@ def train(config, args, run):
     print(f"{category} categories{' (synthetic data: --dry-run)' if args.dry_run else ''}")
     print(f"{len(X_train)} training newswires, {len(X_test)} test newswires")
     print("First training wire as word ids:", X_train[0])
+    vocabulary = datasets.vocabulary_or_note("reuters", config.num_words, synthetic=args.dry_run)  # also saved for --predict
+    if vocabulary:
+        print("The same wire in words:", textwrap.shorten(vocabulary.decode(X_train[0]), 300, placeholder=" ..."))
 
     # Preprocessing: every wire MAXLEN ids long, every topic a one-hot row.
     # The book: sequence.pad_sequences and np_utils.to_categorical, which moved to keras.utils.
@@ -133,11 +137,9 @@ def train(config, args, run):
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         model.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                   callbacks=training.callbacks(run), verbose=training.VERBOSE)
-    vocabulary = datasets.vocabulary_or_note("reuters", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
         print("\n Test Accuracy: %.4f" % (model.evaluate(test_batches, verbose=0)[1]))
-        if vocabulary:
-            show_one_wire(model, X_test[0], x_test[0], int(Y_test[0]), vocabulary)
+        show_one_wire(model, X_test[0], x_test[0], int(Y_test[0]), vocabulary)
 
     # The book's graph: test (red) and training (blue) loss per epoch, saved as loss.png
     figure = plots.history_figure(run.history, run.headline(), show=args.show)

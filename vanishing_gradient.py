@@ -62,9 +62,7 @@ SETTINGS = cli.settings(globals(), rules={
     "DISTANCES": cli.rule(are_distances, "must be whole numbers >= 1 separated by commas, e.g. 2,10,30"),
 })
 
-if __name__ == "__main__":
-    cli.answer_early(SETTINGS)  # --help and a wrong flag answer now, before anything heavy loads
-
+# Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before anything heavy loads.
 import time
 
 import numpy as np

@@ -84,7 +84,10 @@ def settings(script_globals, rules=None, checks=(), options=()):
     """The settings of the script whose globals() these are: every UPPER_CASE constant defined
     so far, each with its rule (rules: name -> Rule), then the checks that join several settings.
     A rule for a name that is no setting, or a value that breaks its own rule, is the script
-    author's mistake and raises ValueError at once."""
+    author's mistake and raises ValueError at once.
+
+    When the script runs as a program, its command line is answered here: --help, or a wrong
+    flag, ends it now, before the imports below SETTINGS load Keras (seconds)."""
     values = {name: value for name, value in script_globals.items()
               if name.isupper() and not name.startswith("_") and type(value) in SETTING_TYPES}
     found = Settings(values, dict(rules or {}), Path(script_globals.get("__file__", "script")),
@@ -95,6 +98,8 @@ def settings(script_globals, rules=None, checks=(), options=()):
         if not found.rule_for(name).holds(value):
             raise ValueError(f"{name} = {value!r} breaks its rule ({found.rule_for(name).says}); "
                              "give it its own rule in rules={...}")
+    if script_globals.get("__name__") == "__main__":
+        answer_early(found)
     return found
 
 

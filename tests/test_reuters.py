@@ -98,8 +98,8 @@ def test_a_missing_word_index_is_a_note_not_a_failure(offline_keras, tmp_path, c
     (offline_keras / "reuters_word_index.json").unlink()
     assert reuters_lstm.main(["--epochs", "1", "--out", str(tmp_path / "run")]) == 0
     said = capsys.readouterr()
-    assert "A test wire" not in said.out
-    note = said.err.splitlines()[-1]
+    assert "A test wire: (word ids) [1, " in said.out and "The same wire in words" not in said.out
+    note, = [line for line in said.err.splitlines() if line.startswith("note: no word index")]
     assert note.startswith("note: no word index, so no examples in words and no vocabulary saved for --predict")
     assert "reuters_word_index.json" in note
     assert (tmp_path / "run" / "model.keras").exists() and not (tmp_path / "run" / "vocabulary.json").exists()
