@@ -18,13 +18,6 @@ into morphemes, once (then cached).
 from common import cli, predict
 from common.text import tokenizers
 
-
-def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED,
-                      explained_as=(imdb_cnn_lstm.positive, "positive"))
-
-
 # Seed (the book sets it first)
 SEED = 0  # the same seed repeats the same run
 SEEDS = 1  # how many runs, with seeds SEED, SEED+1, ...: more than 1 shows how much results move with the seed
@@ -59,6 +52,13 @@ import keras
 import imdb_cnn_lstm  # the book's model and its settings, not a copy
 from common import plots, runs, training
 from common.text import Vocabulary, datasets, nsmc
+
+
+def main(argv=None):
+    config, args = cli.parse(SETTINGS, argv)
+    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED,
+                      explained_as=(imdb_cnn_lstm.positive, "positive"))
+
 
 def load_data(tokenizer, dry_run):
     """((train token lists, labels), (test token lists, labels))."""

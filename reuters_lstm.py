@@ -60,7 +60,6 @@ def main(argv=None):
                       explained_as=(its_topic, "its topic"))
 
 
-
 def load_data(config, dry_run):
     """(X_train, Y_train), (X_test, Y_test): ragged word-id lists and topic numbers."""
     if dry_run:
