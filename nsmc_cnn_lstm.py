@@ -30,12 +30,14 @@ MAXLEN = 40  # tokens kept per review: all of 89% of reviews (mean 20 morphemes)
 # Training (the model is imdb_cnn_lstm.py's, with its settings)
 BATCH_SIZE = 100  # reviews per gradient step
 EPOCHS = 3  # passes over the training set: the test accuracy stops rising after about 3
+PRECISION = "float32"  # float32: the book's; mixed_bfloat16: products in bfloat16, faster on CPUs with AMX or AVX-512 BF16, results move a little (docs/speed.md)
 BATCH_HALVES = True  # TensorFlow on a CPU: each batch's two halves through the model side by side, one per core (faster; dropout masks drawn per half, so a seed lands elsewhere)
 
 SETTINGS = cli.settings(globals(), rules={
     "TOKENIZER": cli.one_of(*tokenizers.NAMES),
     "NUM_WORDS": cli.VOCABULARY_SIZE,
     "SEED": cli.NON_NEGATIVE,
+    "PRECISION": cli.PRECISION,
 }, checks=[
     (lambda c: c.maxlen >= 8, "--maxlen must be at least 8: the book's Conv1D(5) and MaxPooling1D(4) need it"),
 ], options=predict.options("the sentiment"))
@@ -68,9 +70,9 @@ def load_data(tokenizer, dry_run):
 
 
 def build_model(config):
-    """imdb_cnn_lstm.py's layers and settings; only the vocabulary and the length are this corpus's."""
+    """imdb_cnn_lstm.py's layers and settings; the vocabulary, the length and the precision are this script's."""
     book, _ = cli.parse(imdb_cnn_lstm.SETTINGS, [])
-    book.num_words, book.maxlen = config.num_words, config.maxlen
+    book.num_words, book.maxlen, book.precision = config.num_words, config.maxlen, config.precision
     return imdb_cnn_lstm.build_model(book, name="nsmc_cnn_lstm")
 
 

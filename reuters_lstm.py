@@ -30,6 +30,7 @@ LSTM_UNITS = 100  # size of the LSTM's hidden state
 # Training
 BATCH_SIZE = 100  # wires per gradient step
 EPOCHS = 20  # passes over the training set
+PRECISION = "float32"  # float32: the book's; mixed_bfloat16: products in bfloat16, faster on CPUs with AMX or AVX-512 BF16, results move a little (docs/speed.md)
 
 # Every constant above is a setting (--num-words 500 ...). What each accepts beyond its type;
 # an int or float not named here must be positive.
@@ -37,6 +38,7 @@ SETTINGS = cli.settings(globals(), rules={
     "NUM_WORDS": cli.VOCABULARY_SIZE,
     "TEST_SPLIT": cli.FRACTION,
     "SEED": cli.NON_NEGATIVE,
+    "PRECISION": cli.PRECISION,
 }, options=predict.options("the three likeliest topics", gates=True))
 
 BOOK_RESULTS = {"the book (one machine)": 0.6897, "the book (Colab)": 0.7110}  # its printed test accuracies
@@ -69,6 +71,7 @@ def load_data(config, dry_run):
 
 
 def build_model(config, num_classes=46):
+    keras.mixed_precision.set_global_policy(config.precision)  # what the layers below compute in
     model = keras.Sequential([
         keras.Input(shape=(config.maxlen,)),  # the book starts at Embedding; Keras 3 needs the input shape first
         layers.Embedding(config.num_words, config.embedding_dim),

@@ -40,7 +40,7 @@ SHAPES = {  # train size, test size, vocabulary, classes
 PATHS = ("ours", "ours-whole", "ours-halves", "ours-bf16", "pytorch", "keras-defaults", "keras-jax")
 # ours-whole: the scripts' path with the batch halves off (--batch-halves false, common/training.py);
 # ours-halves: with the halves on, for Reuters too, which has no such setting;
-# ours-bf16: the scripts' path under Keras's mixed_bfloat16 policy (bfloat16 products, float32 weights)
+# ours-bf16: the scripts' path with --precision mixed_bfloat16 (bfloat16 products, float32 weights)
 
 
 def flops_per_epoch(model):
@@ -81,11 +81,9 @@ def measure_keras(path, model_name, epochs):
 
     as_scripts_do = path.startswith("ours")
     script = __import__("reuters_lstm" if model_name == "reuters" else "imdb_cnn_lstm")
-    config = cli.parse(script.SETTINGS, whole.halves_flags(path, model_name))[0]
+    config = cli.parse(script.SETTINGS, whole.flags(path, model_name))[0]
     if as_scripts_do:
         keras_setup.seed_everything(config.seed)
-    if path == "ours-bf16":
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     model = script.build_model(config)
     trainer = training.trainer(model, config) if as_scripts_do and model_name == "imdb" else model  # IMDB has BATCH_HALVES
     if path == "ours-halves":
@@ -253,7 +251,7 @@ def main():
     parser.add_argument("--whole-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--models", nargs="+", choices=list(SHAPES), default=list(SHAPES))
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=["ours", "pytorch"],
-                        help="--mode whole runs ours, ours-whole and pytorch only")
+                        help="--mode whole runs ours, ours-whole, ours-bf16 and pytorch only")
     parser.add_argument("--epochs", type=int, default=3, help="per process, the first one a warm-up (default 3)")
     parser.add_argument("--rounds", type=int, default=2, help="times each path runs, taking turns (default 2)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)

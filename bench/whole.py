@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-PATHS = ("ours", "ours-whole", "pytorch")  # ours-whole: the scripts with --batch-halves false
+PATHS = ("ours", "ours-whole", "ours-bf16", "pytorch")  # ours-whole: --batch-halves false; ours-bf16: --precision mixed_bfloat16
 SCRIPTS = {"reuters": "reuters_lstm.py", "imdb": "imdb_cnn_lstm.py"}
 EPOCHS = {"reuters": 20, "imdb": 5}  # the scripts' defaults
 NUM_WORDS = {"reuters": 1000, "imdb": 5000}
@@ -26,12 +26,13 @@ NUM_WORDS = {"reuters": 1000, "imdb": 5000}
 REAL_SHAPES = {"reuters": (11228, 30979, 145), "imdb": (50000, 88584, 239)}
 
 
-def halves_flags(path, model_name):
-    """--batch-halves for the scripts that have the setting (common/training.py): false for
-    `ours-whole`, true for `ours`, so that a changed default cannot blur a comparison."""
-    if model_name != "imdb":
-        return []
-    return ["--batch-halves", "false" if path == "ours-whole" else "true"]
+def flags(path, model_name):
+    """The scripts' flags for a path: --precision, and --batch-halves for the script that has it
+    (common/training.py), each given outright so that a changed default cannot blur a comparison."""
+    chosen = ["--precision", "mixed_bfloat16" if path == "ours-bf16" else "float32"]
+    if model_name == "imdb":
+        chosen += ["--batch-halves", "false" if path == "ours-whole" else "true"]
+    return chosen
 
 
 def ragged(rng, count, vocabulary, mean_length):
@@ -130,7 +131,7 @@ def measure(path, model_name, keras_home=None):
         out = Path(scratch) / "run"
         environment = {**os.environ, "KERAS_HOME": str(home), "USE_CACHED_DATA_AS_IS": "1"}
         if path.startswith("ours"):
-            command = [sys.executable, str(REPO / SCRIPTS[model_name]), "--out", str(out), *halves_flags(path, model_name)]
+            command = [sys.executable, str(REPO / SCRIPTS[model_name]), "--out", str(out), *flags(path, model_name)]
         else:
             out.mkdir()
             command = [sys.executable, str(Path(__file__).resolve().parent / "benchmark.py"), "--whole-child",

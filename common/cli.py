@@ -51,6 +51,7 @@ POSITIVE_NUMBER = Rule(lambda value: math.isfinite(value) and value > 0, "must b
 NON_NEGATIVE = Rule(lambda value: value >= 0, "must be an integer >= 0")  # SEED
 VOCABULARY_SIZE = Rule(lambda value: value >= 4,  # NUM_WORDS
                        "must be at least 4: ids 0, 1 and 2 are reserved (padding, start, unknown word)")
+PRECISION = one_of("float32", "mixed_bfloat16")  # PRECISION: Keras's dtype policies, docs/speed.md
 ANY = Rule(lambda value: True, "")
 DEFAULT_RULES = {int: POSITIVE_INTEGER, float: POSITIVE_NUMBER}
 

@@ -160,7 +160,7 @@ def summary_against_previous(script, current_folder, metrics):
             break
     else:
         return None
-    changes = [f"{name} {previous['settings'].get(name)} -> {value}"
+    changes = [f"{name} {previous['settings'].get(name, '(not recorded)')} -> {value}"  # a setting added since
                for name, value in metrics["settings"].items() if previous["settings"].get(name) != value]
     accuracy_change = metrics["test_accuracy"] - previous["test_accuracy"]
     verdict = "better" if accuracy_change > 0 else "worse" if accuracy_change < 0 else "the same"

@@ -67,12 +67,16 @@ def test_runs_of_different_scripts_are_refused(runs_folder, tmp_path, capsys):
 def test_each_run_ends_by_comparing_itself_with_the_previous_one(runs_folder, tmp_path, monkeypatch, capsys):
     for run in ("run1", "run3"):  # copied in this order, so run3 is the newest; dry runs, among the dry runs
         shutil.copytree(runs_folder / run, tmp_path / "runs" / "reuters_lstm" / "dry-run" / run)
+    metrics = tmp_path / "runs" / "reuters_lstm" / "dry-run" / "run3" / "metrics.json"
+    older = json.loads(metrics.read_text())
+    del older["settings"]["precision"]  # as a run from before the setting was added recorded it
+    metrics.write_text(json.dumps(older))
     monkeypatch.chdir(tmp_path)
     assert reuters_lstm.main([*SMALL, "--lstm-units", "16", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("Compared with the previous run (run3)"))
     assert "test accuracy" in line
-    assert "Settings changed: seed 0 -> 3, epochs 3 -> 2." in out
+    assert "Settings changed: seed 0 -> 3, epochs 3 -> 2, precision (not recorded) -> float32." in out
 
 
 @pytest.mark.parametrize("previous, verdict", [(0.70, "better, +0.0200"), (0.72, "the same, +0.0000"),

@@ -3,7 +3,7 @@
 The trained keras.layers.LSTM's weights go into the notes' NumPy LSTM
 (common/notes/numpy_lstm.py: LSTM.from_keras), which then runs over the sequence the LSTM
 reads: one step per word for Reuters, one per pooled window of 4 convolution positions for IMDB.
-Its last hidden state is checked against Keras's own LSTM on the same input (to 1e-5) before
+Its last hidden state is checked against Keras's own LSTM in float32 on the same input (to 1e-5) before
 anything is drawn. The figure shows, per step, the input gate i, the forget gate f, the output
 gate o (0 to 1, per unit) and the cell state c_t (the notes' conveyor belt), and the mean forget
 gate: near 1 the belt carries what it holds on, near 0 it drops it.
@@ -47,11 +47,24 @@ def run(model, ids):
     xs, lstm = lstm_input(model, ids)
     kernel, recurrent_kernel, bias = (np.asarray(weight) for weight in lstm.get_weights())
     steps, _ = LSTM.from_keras(kernel, recurrent_kernel, bias).forward(xs.astype(np.float64))
-    keras_last = keras.ops.convert_to_numpy(lstm(xs[None]))[0]
+    keras_last = keras.ops.convert_to_numpy(in_float32(lstm, xs)(xs[None]))[0]
     difference = float(np.abs(steps[-1][5] - keras_last).max())
     if difference > AGREEMENT:
         raise ScriptError(f"--gates: the notes' LSTM and Keras's disagree by {difference:.2g} on this text")
     return steps, difference
+
+
+def in_float32(lstm, xs):
+    """The LSTM itself, or, for a model trained with PRECISION mixed_bfloat16, its float32 twin
+    with the same weights: the check compares the equations, not bfloat16's rounding."""
+    if lstm.compute_dtype == "float32":
+        return lstm
+    import keras
+
+    twin = keras.layers.LSTM.from_config({**lstm.get_config(), "dtype": "float32"})
+    twin(xs[None])  # builds its weights
+    twin.set_weights(lstm.get_weights())
+    return twin
 
 
 def windows(model):
