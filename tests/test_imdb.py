@@ -14,7 +14,7 @@ from common import cli, keras_setup
 
 BOOK = SimpleNamespace(num_words=5000, maxlen=100, embedding_dim=100, dropout=0.5, filters=64, kernel_size=5,
                        pool_size=4, lstm_units=55, batch_size=100, epochs=5, seed=0, seeds=1,
-                       batch_halves=True)  # not the book's: how this CPU trains it (common/training.py)
+                       precision="float32", batch_halves=True)  # the halves are not the book's: how this CPU trains it (common/training.py)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_a_model_of_another_script_is_refused(tmp_path):
     import reuters_lstm
 
     path = tmp_path / "model.keras"
-    reuters_lstm.build_model(SimpleNamespace(num_words=1000, maxlen=100, embedding_dim=8, lstm_units=4)).save(path)
+    reuters_lstm.build_model(SimpleNamespace(num_words=1000, maxlen=100, embedding_dim=8, lstm_units=4, precision="float32")).save(path)
     with pytest.raises(cli.ScriptError, match="is a model of reuters_lstm"):
         imdb_cnn_lstm.main(["--predict", "good", "--model", str(path)])
 

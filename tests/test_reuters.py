@@ -13,7 +13,7 @@ import reuters_lstm
 from common import cli, keras_setup
 
 BOOK = SimpleNamespace(num_words=1000, test_split=0.2, maxlen=100, embedding_dim=100, lstm_units=100,
-                       batch_size=100, epochs=20, seed=0, seeds=1)
+                       batch_size=100, epochs=20, seed=0, seeds=1, precision="float32")
 
 
 def test_the_book_settings_are_the_defaults():
