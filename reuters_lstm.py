@@ -89,13 +89,17 @@ def top_topics(probabilities, count=3):
     return [column for topic in likeliest for column in (names[topic], f"{probabilities[topic]:.4f}")]
 
 
+def shortened(text):
+    return textwrap.shorten(text, 300, placeholder=" ...")  # a wire's first 300 characters, cut between words
+
+
 def show_one_wire(model, wire, padded, topic, vocabulary):
     """Print one test wire in words (in ids with no vocabulary), with its true and predicted topic."""
     names = reuters.get_label_names()
     probabilities = model.predict(training.batches(padded[None, :]), verbose=0)[0]
     guess = int(probabilities.argmax())
     text = vocabulary.decode(wire) if vocabulary else f"(word ids) {list(wire)}"
-    print(f"\nA test wire: {textwrap.shorten(text, 300, placeholder=' ...')}")
+    print(f"\nA test wire: {shortened(text)}")
     print(f"True topic: {names[topic]}   predicted: {names[guess]} ({probabilities[guess]:.2f})")
     print('Topics of your own text: python reuters_lstm.py --predict "..."')
 
@@ -120,7 +124,7 @@ def train(config, args, run):
     print("First training wire as word ids:", X_train[0])
     vocabulary = datasets.vocabulary_or_note("reuters", config.num_words, synthetic=args.dry_run)  # also saved for --predict
     if vocabulary:
-        print("The same wire in words:", textwrap.shorten(vocabulary.decode(X_train[0]), 300, placeholder=" ..."))
+        print("The same wire in words:", shortened(vocabulary.decode(X_train[0])))
 
     # Preprocessing: every wire MAXLEN ids long, every topic a one-hot row.
     # The book: sequence.pad_sequences and np_utils.to_categorical, which moved to keras.utils.

@@ -85,9 +85,12 @@ def measure_keras(path, model_name, epochs):
     if as_scripts_do:
         keras_setup.seed_everything(config.seed)
     model = script.build_model(config)
-    trainer = training.trainer(model, config) if as_scripts_do and model_name == "imdb" else model  # IMDB has BATCH_HALVES
     if path == "ours-halves":
         trainer = training.SideBySide(model)
+    elif as_scripts_do and hasattr(config, "batch_halves"):  # the scripts with the setting BATCH_HALVES
+        trainer = training.trainer(model, config)
+    else:
+        trainer = model
     x, y, x_test, y_test = synthetic(model_name)
     if model_name == "reuters":
         y, y_test = keras.utils.to_categorical(y, 46), keras.utils.to_categorical(y_test, 46)

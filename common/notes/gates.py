@@ -62,7 +62,7 @@ def in_float32(lstm, xs):
     import keras
 
     twin = keras.layers.LSTM.from_config({**lstm.get_config(), "dtype": "float32"})
-    twin(xs[None])  # builds its weights
+    twin.build(xs[None].shape)
     twin.set_weights(lstm.get_weights())
     return twin
 
