@@ -129,11 +129,11 @@ def train(config, args, run):
     # with batch_size=100; training.batches makes the same shuffled batches without the idle
     # seconds Keras's own pipeline spends at each epoch's end.
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
-    test_batches = training.batches(x_test, y_test, config.batch_size)
-    trainer = training.trainer(model, config)  # with BATCH_HALVES, fit and evaluate run the model on two half batches at once
+    test_batches = training.batches(x_test, y_test, training.TEST_BATCH_SIZE)  # larger: the same numbers, sooner
+    trainer = training.trainer(model, config)  # the test-set passes on two half batches at once, and with BATCH_HALVES training too
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
-                  callbacks=training.callbacks(run), verbose=training.VERBOSE)
+                    callbacks=training.callbacks(run), verbose=training.VERBOSE)
     vocabulary = datasets.vocabulary_or_note("imdb", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
         print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))

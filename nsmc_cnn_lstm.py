@@ -90,16 +90,16 @@ def train(config, args, run):
     x_train = keras.utils.pad_sequences([vocabulary.encode_words(t) for t in train_tokens], maxlen=config.maxlen)
     x_test = keras.utils.pad_sequences([vocabulary.encode_words(t) for t in test_tokens], maxlen=config.maxlen)
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
-    test_batches = training.batches(x_test, y_test, config.batch_size)
+    test_batches = training.batches(x_test, y_test, training.TEST_BATCH_SIZE)  # larger: the same numbers, sooner
 
     model = build_model(config)
     model.summary()
 
     # Training, then the test accuracy, as the book runs IMDB
-    trainer = training.trainer(model, config)  # with BATCH_HALVES, fit and evaluate run the model on two half batches at once
+    trainer = training.trainer(model, config)  # the test-set passes on two half batches at once, and with BATCH_HALVES training too
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
-                  callbacks=training.callbacks(run), verbose=training.VERBOSE)
+                    callbacks=training.callbacks(run), verbose=training.VERBOSE)
     if run.completed:  # an interrupted run is saved, not scored
         print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))
         print('\nYour own sentence: python nsmc_cnn_lstm.py --predict "...". For example:')

@@ -135,16 +135,17 @@ def train(config, args, run):
     # The book hands model.fit these arrays with batch_size=100; training.batches makes the same
     # shuffled batches without the idle seconds Keras's own pipeline spends at each epoch's end.
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
-    test_batches = training.batches(x_test, y_test, config.batch_size)
+    test_batches = training.batches(x_test, y_test, training.TEST_BATCH_SIZE)  # larger: the same numbers, sooner
 
     model = build_model(config, category)
 
     # Training, then the test accuracy, as the book runs them
+    trainer = training.trainer(model, config)  # fit and evaluate, the test-set passes on two half batches at once
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
-        model.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
-                  callbacks=training.callbacks(run), verbose=training.VERBOSE)
+        trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
+                    callbacks=training.callbacks(run), verbose=training.VERBOSE)
     if run.completed:  # an interrupted run is saved, not scored
-        print("\n Test Accuracy: %.4f" % (model.evaluate(test_batches, verbose=0)[1]))
+        print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))
         show_one_wire(model, X_test[0], x_test[0], int(Y_test[0]), vocabulary)
 
     # The book's graph: test (red) and training (blue) loss per epoch, saved as loss.png

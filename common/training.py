@@ -2,9 +2,11 @@
 
     callbacks(run)       a guard that ends training after the current batch on Ctrl-C, SIGTERM
                          or a NaN loss and records every complete epoch, and TensorBoard logs
-    trainer(model, config)  what fit and evaluate run: the model, or with BATCH_HALVES the
-                         model on each batch's two halves side by side (SideBySide, below)
+    trainer(model, config)  what fit and evaluate run: with TensorFlow on a CPU the model on each
+                         test batch's two halves side by side, and each training batch's too
+                         with BATCH_HALVES (SideBySide, below); elsewhere the model itself
     batches(x, y, ...)   the arrays as shuffled batches, without Keras's end-of-epoch stall
+    TEST_BATCH_SIZE      rows per step of a test-set pass
 """
 import importlib.util
 import math
@@ -20,6 +22,10 @@ from common.keras_setup import TENSORFLOW_ON_CPU
 from common.runs.run_folder import TENSORBOARD
 
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+# A test-set pass changes no weight, so its batch size changes none of its numbers (beyond float32
+# rounding in the mean loss): the book itself evaluates in batches of 32 after validating in its
+# training batches of 100. Fewer, larger batches take fewer steps through the LSTM's 100 positions.
+TEST_BATCH_SIZE = 500
 VERBOSE = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, one line per epoch in a log file
 # batches() shuffles by itself; Keras would warn on every fit that its own shuffle=True goes unused.
 warnings.filterwarnings("ignore", message=keras_reliance.SHUFFLE_UNUSED_WARNING, category=UserWarning)
@@ -147,18 +153,24 @@ class ArrayBatches(keras.utils.PyDataset):
 # joins the two predictions in order: every layer's work becomes two independent ops, one per
 # core. It shares the model's layers and optimizer and is compiled with the model's own loss and
 # metrics, so the loss, the metrics and the gradient are the whole batch's, the same to float32
-# rounding (tests/test_halves.py). Dropout draws its mask for each half, so a seed takes another
-# path than with whole batches. Only fit and evaluate go through it; the model saved, and every
-# prediction, is the book's model, plain Keras. The scripts whose layers before the LSTM work on every position (IMDB and NSMC: Dropout,
-# Conv1D, MaxPooling1D) have the setting BATCH_HALVES; docs/speed.md gives what it saves.
+# rounding (tests/test_halves.py). Only fit and evaluate go through it; the model saved, and every
+# prediction, is the book's model, plain Keras.
+#
+# Every test-set pass runs in halves. Training does where the script's setting BATCH_HALVES asks:
+# IMDB and NSMC, whose layers before the LSTM work on every position (Dropout, Conv1D,
+# MaxPooling1D). Dropout draws its mask for each half, so a seed takes another path than with
+# whole batches. Reuters trains on whole batches, which its LSTM alone keeps both cores busy
+# with, and so keeps the book's path for every seed. docs/speed.md gives what each saves.
 
 
 class SideBySide(keras.Model):
-    """`model` for fit and evaluate, each batch's two halves side by side."""
+    """`model` for fit and evaluate: each test batch's two halves side by side, and each
+    training batch's when `training_in_halves`."""
 
-    def __init__(self, model):
+    def __init__(self, model, training_in_halves=True):
         super().__init__(name=f"{model.name}_in_halves")
         self.whole = model
+        self.training_in_halves = training_in_halves
         # The same optimizer object: its state is saved with the model, and a stopped run's
         # weights and optimizer go back together (Guard, above).
         self.compile(**{**model.get_compile_config(), "optimizer": model.optimizer})
@@ -166,6 +178,8 @@ class SideBySide(keras.Model):
     def call(self, inputs, training=None):
         import tensorflow as tf  # built only where TensorFlow runs on a CPU: `trainer`
 
+        if training and not self.training_in_halves:  # fit's training step, traced once: the book's model as it is
+            return self.whole(inputs, training=True)
         half = tf.shape(inputs)[0] // 2  # a tensor: the batch size is known only when a batch comes
         # A batch of one row has no two halves, and the LSTM cannot run on zero rows: its row goes
         # through twice and the first answer is dropped. (A tf.cond costs more in every step.)
@@ -176,8 +190,12 @@ class SideBySide(keras.Model):
 
 
 def trainer(model, config):
-    """What fit and evaluate run: SideBySide(model) when config.batch_halves asks for it and
-    TensorFlow runs on a CPU (elsewhere the halves would only cost), else the model itself.
-    config.batch_halves becomes whether they run, so metrics.json records what ran."""
-    config.batch_halves = bool(config.batch_halves and TENSORFLOW_ON_CPU)
-    return SideBySide(model) if config.batch_halves else model
+    """What fit and evaluate run. With TensorFlow on a CPU, SideBySide(model): test-set passes in
+    halves, and training too if config.batch_halves asks (the scripts with that setting), which
+    then becomes whether they ran, so metrics.json records what ran. Elsewhere (a GPU, JAX,
+    PyTorch) the halves would only cost: the model itself."""
+    if hasattr(config, "batch_halves"):
+        config.batch_halves = bool(config.batch_halves and TENSORFLOW_ON_CPU)
+    if not TENSORFLOW_ON_CPU:
+        return model
+    return SideBySide(model, training_in_halves=getattr(config, "batch_halves", False))

@@ -61,6 +61,18 @@ def test_evaluation_in_halves_gives_plain_keras_numbers_for_any_batch_size(scrip
     np.testing.assert_allclose(halved, plain, rtol=1e-5)
 
 
+@on_tensorflow_cpu
+def test_training_whole_beside_test_passes_in_halves_is_exactly_plain_keras():
+    """Reuters' way (no BATCH_HALVES): the same weights to the last bit, so a seed keeps the book's path."""
+    plain, other = model_of(reuters_lstm), model_of(reuters_lstm)
+    trainer = training.SideBySide(other, training_in_halves=False)
+    for _ in range(2):
+        plain.train_on_batch(X, TOPICS)
+        trainer.train_on_batch(X, TOPICS)
+    for a, b in zip(plain.trainable_weights, other.trainable_weights):
+        np.testing.assert_array_equal(b.numpy(), a.numpy(), err_msg=a.path)
+
+
 def test_the_setting_says_whether_the_halves_ran():
     for asked in (True, False):
         config = cli.parse(imdb_cnn_lstm.SETTINGS, ["--batch-halves", str(asked).lower()])[0]
@@ -68,7 +80,16 @@ def test_the_setting_says_whether_the_halves_ran():
         trainer = training.trainer(model, config)
         ran = asked and keras_setup.TENSORFLOW_ON_CPU
         assert config.batch_halves is ran  # what metrics.json records
-        assert (trainer is model) is not ran and isinstance(trainer, training.SideBySide) is ran
+        assert getattr(trainer, "training_in_halves", False) is ran
+
+
+def test_reuters_tests_in_halves_and_trains_whole_wherever_tensorflow_runs_on_a_cpu():
+    model = model_of(reuters_lstm)
+    trainer = training.trainer(model, cli.parse(reuters_lstm.SETTINGS, [])[0])
+    if keras_setup.TENSORFLOW_ON_CPU:
+        assert isinstance(trainer, training.SideBySide) and trainer.training_in_halves is False
+    else:
+        assert trainer is model
 
 
 @on_tensorflow_cpu
