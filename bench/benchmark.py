@@ -38,8 +38,8 @@ SHAPES = {  # train size, test size, vocabulary, classes
     "imdb": (25000, 25000, 5000, 2),
 }
 PATHS = ("ours", "ours-whole", "ours-halves", "ours-bf16", "pytorch", "keras-defaults", "keras-jax")
-# ours-whole: the scripts' path with the batch halves off (--batch-halves false, common/training.py);
-# ours-halves: with the halves on, for Reuters too, which has no such setting;
+# ours-whole: the scripts' path with no batch halves, in training or test passes (common/training.py);
+# ours-halves: training in halves too for Reuters, which has no such setting;
 # ours-bf16: the scripts' path with --precision mixed_bfloat16 (bfloat16 products, float32 weights)
 
 
@@ -86,11 +86,11 @@ def measure_keras(path, model_name, epochs):
         keras_setup.seed_everything(config.seed)
     model = script.build_model(config)
     if path == "ours-halves":
-        trainer = training.SideBySide(model)
-    elif as_scripts_do and hasattr(config, "batch_halves"):  # the scripts with the setting BATCH_HALVES
-        trainer = training.trainer(model, config)
-    else:
+        trainer = training.SideBySide(model, training_in_halves=True)
+    elif path == "ours-whole" or not as_scripts_do:
         trainer = model
+    else:
+        trainer = training.trainer(model, config)
     x, y, x_test, y_test = synthetic(model_name)
     if model_name == "reuters":
         y, y_test = keras.utils.to_categorical(y, 46), keras.utils.to_categorical(y_test, 46)
@@ -119,7 +119,7 @@ def measure_keras(path, model_name, epochs):
         with run.training():
             trainer.fit(training.batches(x, y, config.batch_size, shuffle=True), epochs=epochs,
                       callbacks=[*training.callbacks(run), Clock()], verbose=0)
-        test = {"x": training.batches(x_test, y_test, config.batch_size)}
+        test = {"x": training.batches(x_test, y_test, training.TEST_BATCH_SIZE)}
     else:
         model.fit(x, y, batch_size=config.batch_size, epochs=epochs, callbacks=[Clock()], verbose=0)
         test = {"x": x_test, "y": y_test, "batch_size": config.batch_size}
@@ -140,7 +140,7 @@ def measure_pytorch(model_name, epochs):
         began = time.perf_counter()
         peers.train_epoch(model, loss, optimizer, x, y, 100, steps, time.perf_counter)
         epoch_seconds.append(time.perf_counter() - began)
-    return ready, epoch_seconds, steps, test_passes(lambda: peers.evaluate(model, x_test, 100)), f"torch {torch.__version__}"
+    return ready, epoch_seconds, steps, test_passes(lambda: peers.evaluate(model, x_test, peers.TEST_BATCH_SIZE)), f"torch {torch.__version__}"
 
 
 def test_passes(evaluate):

@@ -2,6 +2,8 @@
 import torch
 from torch import nn
 
+TEST_BATCH_SIZE = 500  # rows per step of a test-set pass, as in the Keras scripts (common/training.py)
+
 
 class ReutersLSTM(nn.Module):
     """Embedding(1000, 100) -> LSTM(100) -> Linear(46); softmax is inside the loss."""

@@ -108,8 +108,8 @@ def pytorch_job(model_name, home, out):
     for _ in range(EPOCHS[model_name]):
         order = torch.randperm(len(x_train), generator=generator)  # shuffled, as Keras's fit does
         peers.train_epoch(model, loss, optimizer, x_train[order], y_train[order], 100, [], time.perf_counter)
-        peers.evaluate(model, x_test, 100)  # the test-set pass after every epoch
-    peers.evaluate(model, x_test, 100)
+        peers.evaluate(model, x_test, peers.TEST_BATCH_SIZE)  # the test-set pass after every epoch
+    peers.evaluate(model, x_test, peers.TEST_BATCH_SIZE)
     torch.save(model.state_dict(), Path(out) / "model.pt")
 
 
