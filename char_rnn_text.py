@@ -42,8 +42,8 @@ SETTINGS = cli.settings(globals(), rules={
     "TEMPERATURE": cli.rule(lambda t: t >= 0, "must be >= 0 (0 takes the likeliest character)"),
 }, options=(
     ("--generate", dict(metavar="N", type=int, help="write N characters with a trained model, then exit")),
-    ("--model", dict(metavar="PATH", help="with --generate: a run's model.npz or model.keras "
-                                          "(default: the newest complete run's)")),
+    ("--model", dict(metavar="PATH", help="with --generate: a run's model.npz or model.keras, or its run "
+                                          "folder (default: the newest complete run's)")),
 ))
 
 # Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before anything heavy loads.

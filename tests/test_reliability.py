@@ -119,6 +119,18 @@ def test_a_missing_model_file_is_one_line(tmp_path):
         imdb_cnn_lstm.main(["--predict", "good", "--model", str(tmp_path / "missing.keras")])
 
 
+def test_model_takes_a_run_folder_as_a_run_prints_it(tmp_path):
+    from common import predict
+
+    (tmp_path / "run").mkdir()
+    with pytest.raises(cli.ScriptError, match="^--model: the folder .*run holds no saved model \\(model.keras\\)$"):
+        predict.model_path(tmp_path / "run", "imdb_cnn_lstm")
+    (tmp_path / "run" / "model.keras").write_bytes(b"")
+    assert predict.model_path(tmp_path / "run", "imdb_cnn_lstm") == tmp_path / "run" / "model.keras"
+    (tmp_path / "run" / "model.npz").write_bytes(b"")  # char_rnn_text.py saves either
+    assert predict.model_path(tmp_path / "run", "char_rnn_text", suffixes=(".npz", ".keras")) == tmp_path / "run" / "model.npz"
+
+
 # Faults: nothing already computed is lost.
 
 @pytest.fixture

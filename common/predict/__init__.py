@@ -35,8 +35,9 @@ def options(answer, gates=False):
     return drawn + (
         ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
         ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file")),
-        ("--model", dict(metavar="PATH", help="model.keras to predict with (default: the newest complete run's "
-                                              "on real data; with --dry-run, the newest dry run's)")),
+        ("--model", dict(metavar="PATH", help="model.keras, or the run folder holding it, to predict with "
+                                              "(default: the newest complete run's on real data; with "
+                                              "--dry-run, the newest dry run's)")),
         ("--explain", dict(action="store_true", help="with --predict or --predict-file: each word's part in the "
                                                      "answer (occlusion), and an HTML page of it")),
     )
@@ -60,8 +61,8 @@ def read_texts(args):
 
 
 def model_path(path, script, suffixes=(".keras",), dry_run=False):
-    """--model's path, else the newest complete run's on real data (with --dry-run: the newest
-    complete dry run's); ScriptError if there is none."""
+    """--model's path (a run folder stands for its model), else the newest complete run's on real
+    data (with --dry-run: the newest complete dry run's); ScriptError if there is none."""
     if path is None:
         folder = run_folder.newest_trained(script, dry_run=dry_run)
         if folder is None and dry_run:
@@ -71,6 +72,12 @@ def model_path(path, script, suffixes=(".keras",), dry_run=False):
                               "model answers with --dry-run --predict, any model with --model PATH)")
         return folder / run_folder.MODEL
     path = Path(path)
+    if path.is_dir():  # a run folder, as a run prints it: the model saved in it
+        names = [Path(run_folder.MODEL).stem + suffix for suffix in suffixes]
+        saved = [path / name for name in names if (path / name).is_file()]
+        if not saved:
+            raise ScriptError(f"--model: the folder {path} holds no saved model ({' or '.join(names)})")
+        path = saved[0]
     if not path.is_file():
         raise ScriptError(f"--model: {path} does not exist")
     if path.suffix not in suffixes:
