@@ -133,14 +133,13 @@ def generate_from_saved(args, config):
 
 
 def saved_model(model):
-    """--model's model.npz or model.keras; without it, the newest complete run's."""
-    if model:
-        return predict.model_path(model, SETTINGS.script, suffixes=(".npz", ".keras"))
-    folder = run_folder.newest_trained(SETTINGS.script, holding=ALPHABET)
-    if folder is None:
+    """--model's model.npz or model.keras (or its run folder's); without it, the newest complete run's."""
+    if not model:
+        model = run_folder.newest_trained(SETTINGS.script, holding=ALPHABET)
+    if model is None:
         raise cli.ScriptError("no language model trained yet: run `python char_rnn_text.py --text-file PATH` "
                               "first, or pass --model PATH")
-    return next(path for path in (folder / "model.npz", folder / "model.keras") if path.exists())
+    return predict.model_path(model, SETTINGS.script, suffixes=(".npz", ".keras"))
 
 
 def main(argv=None):

@@ -176,10 +176,10 @@ class SideBySide(keras.Model):
         self.compile(**{**model.get_compile_config(), "optimizer": model.optimizer})
 
     def call(self, inputs, training=None):
-        import tensorflow as tf  # built only where TensorFlow runs on a CPU: `trainer`
-
         if training and not self.training_in_halves:  # fit's training step, traced once: the book's model as it is
             return self.whole(inputs, training=True)
+        import tensorflow as tf  # built only where TensorFlow runs on a CPU: `trainer`
+
         half = tf.shape(inputs)[0] // 2  # a tensor: the batch size is known only when a batch comes
         # A batch of one row has no two halves, and the LSTM cannot run on zero rows: its row goes
         # through twice and the first answer is dropped. (A tf.cond costs more in every step.)
@@ -194,8 +194,7 @@ def trainer(model, config):
     halves, and training too if config.batch_halves asks (the scripts with that setting), which
     then becomes whether they ran, so metrics.json records what ran. Elsewhere (a GPU, JAX,
     PyTorch) the halves would only cost: the model itself."""
+    training_in_halves = bool(getattr(config, "batch_halves", False) and TENSORFLOW_ON_CPU)
     if hasattr(config, "batch_halves"):
-        config.batch_halves = bool(config.batch_halves and TENSORFLOW_ON_CPU)
-    if not TENSORFLOW_ON_CPU:
-        return model
-    return SideBySide(model, training_in_halves=getattr(config, "batch_halves", False))
+        config.batch_halves = training_in_halves
+    return SideBySide(model, training_in_halves) if TENSORFLOW_ON_CPU else model
