@@ -39,16 +39,15 @@ SETTINGS = cli.settings(globals(), rules={
     "WORD": cli.rule(lambda word: len(word) >= 2, "needs at least two letters: one to read, one to answer"),
     "SEED": cli.NON_NEGATIVE,
     "TEMPERATURE": cli.rule(lambda t: t >= 0, "must be >= 0 (0 takes the likeliest letter)"),
-}, options=[(flag, dict(metavar="...", help=f"moved: python char_rnn_text.py {flag} ...")) for flag in ("--text-file", "--generate")])
+})
 
 # Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before anything heavy loads.
 import sys
 
 import numpy as np
 
-from common import runs
+from common import start
 from common.notes import char_lm
-from common.runs import seeds
 
 # Keras is imported only where it is used: --impl numpy runs on NumPy alone.
 
@@ -65,7 +64,7 @@ def one_hot(text, alphabet):
 def build_model(config, alphabet, streams=None):
     """The Keras network, or the NumPy one with the same shape: recurrent cell, then softmax per
     step. With `streams`, the Keras one reads that many side by side and keeps its state from
-    one call to the next (stateful), as a --text-file run needs."""
+    one call to the next (stateful), as char_rnn_text.py's language model needs."""
     if config.impl == "numpy":
         from common.notes.numpy_lstm import LSTM
         from common.notes.numpy_rnn import RNN
@@ -114,16 +113,15 @@ def train_keras(model, x, y, config, run, report):
 
 
 def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    if args.text_file is not None or args.generate is not None:  # the language model on any text has its own script
-        raise cli.UsageError("--text-file and --generate moved to char_rnn_text.py: python char_rnn_text.py --text-file PATH")
-    if config.seeds > 1:  # one run per seed, each in its own process, then their spread
-        return seeds.main(__file__, config, args)
+    return start.main(SETTINGS, train, argv)
+
+
+def train(config, args, run):
+    """The notes' page: the letters as one-hot vectors, the network, training, and "hello" written back."""
     if config.impl == "keras":  # the NumPy path loads no framework: its weights are seeded from SEED
         from common import keras_setup
 
         keras_setup.seed_everything(config.seed)
-    run = runs.Run(args, config)  # refuses an output folder it cannot write, before anything trains
     alphabet = alphabet_of(config.word)
     inputs, targets = config.word[:-1], config.word[1:]
     print(f"Alphabet (one-hot order): {', '.join(alphabet)}")

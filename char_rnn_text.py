@@ -44,7 +44,7 @@ SETTINGS = cli.settings(globals(), rules={
     ("--generate", dict(metavar="N", type=int, help="write N characters with a trained model, then exit")),
     ("--model", dict(metavar="PATH", help="with --generate: a run's model.npz or model.keras, or its run "
                                           "folder (default: the newest complete run's)")),
-))
+), answering_reads=("TEMPERATURE", "SEED"))  # what --generate writes with
 
 # Imports come below SETTINGS: run as a program, cli.settings answers --help and a wrong flag before anything heavy loads.
 import importlib
@@ -57,9 +57,9 @@ from types import SimpleNamespace
 import numpy as np
 
 import char_rnn_hello
-from common import predict, runs
+from common import predict, start
 from common.notes import char_lm
-from common.runs import run_folder
+from common.records import run_folder
 
 ALPHABET = "alphabet.json"  # saved with the run: the characters in one-hot order
 SAMPLES = "samples.txt"
@@ -75,8 +75,14 @@ def learner_for(config, alphabet):
                                 config.learning_rate)
 
 
-def learn_text(config, run):
+def learn_text(config, args, run):
     """The character language model on TEXT_FILE. Returns the exit code."""
+    if not config.text_file:
+        raise cli.UsageError("--text-file PATH is needed: the text to learn (or --generate N with a trained model)")
+    if config.impl == "keras":  # the NumPy path loads no framework: its weights are seeded from SEED
+        from common import keras_setup
+
+        keras_setup.seed_everything(config.seed)
     text = char_lm.read_text(config.text_file)
     alphabet = char_rnn_hello.alphabet_of(text)
     index = {letter: i for i, letter in enumerate(alphabet)}
@@ -105,7 +111,7 @@ def learn_text(config, run):
                     "guessing_loss_per_character": guessing}
         print(f"After {len(losses)} steps: loss {recent:.3f} per character (mean of the last {min(100, len(losses))} "
               f"steps; min-char-rnn's smoothed loss {smooth[-1]:.3f}; guessing "
-              f"{guessing:.2f}); {1000 * sum(run.outcome.seconds_per_epoch) / len(losses):.1f} s per 1,000 steps")
+              f"{guessing:.2f}); {1000 * sum(run.outcome.seconds) / len(losses):.1f} s per 1,000 steps")
 
     from common import plots
 
@@ -143,17 +149,7 @@ def saved_model(model):
 
 
 def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    if args.generate is not None:
-        return generate_from_saved(args, config)
-    if not config.text_file:
-        raise cli.UsageError("--text-file PATH is needed: the text to learn (or --generate N with a trained model)")
-    if config.impl == "keras":  # the NumPy path loads no framework: its weights are seeded from SEED
-        from common import keras_setup
-
-        keras_setup.seed_everything(config.seed)
-    run = runs.Run(args, config, unit="step")  # refuses an output folder it cannot write, before anything trains
-    return learn_text(config, run)
+    return start.main(SETTINGS, learn_text, argv, unit="step", generates=generate_from_saved)
 
 
 if __name__ == "__main__":

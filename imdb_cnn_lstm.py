@@ -46,7 +46,8 @@ SETTINGS = cli.settings(globals(), rules={
 }, checks=[
     (lambda c: (c.maxlen - c.kernel_size + 1) // c.pool_size >= 1,
      "--maxlen must leave at least one --pool-size window after the --kernel-size convolution"),
-], options=predict.options("the sentiment", gates=True))
+], options=predict.options("the sentiment", gates=True),
+    answering_reads=("NUM_WORDS", "MAXLEN"))  # a run saved before vocabulary.json: read as these say
 
 BOOK_RESULTS = {"the book": 0.8519}  # its printed test accuracy
 
@@ -56,14 +57,13 @@ from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-
 import keras
 from keras import layers
 
-from common import plots, runs, training
+from common import plots, start, training
 from common.text import datasets
 
 
 def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=("imdb", sentiment), book=BOOK_RESULTS,
-                      explained_as=(positive, "positive"))
+    return start.main(SETTINGS, train, argv, answer=sentiment, word_index_of_older_runs="imdb",
+                      explains=positive, explains_towards="positive", published_results=BOOK_RESULTS)
 
 
 EXAMPLES = (  # printed with their predicted sentiment after training
@@ -82,18 +82,27 @@ def load_data(config, dry_run):
     return datasets.load("imdb", num_words=config.num_words)
 
 
-def build_model(config, name="imdb_cnn_lstm"):
-    keras.mixed_precision.set_global_policy(config.precision)  # what the layers below compute in
+def build_model(config):
+    return cnn_lstm(config.num_words, config.maxlen, config.precision, embedding_dim=config.embedding_dim,
+                    dropout=config.dropout, filters=config.filters, kernel_size=config.kernel_size,
+                    pool_size=config.pool_size, lstm_units=config.lstm_units)
+
+
+def cnn_lstm(num_words, maxlen, precision="float32", *, embedding_dim=EMBEDDING_DIM, dropout=DROPOUT, filters=FILTERS,
+             kernel_size=KERNEL_SIZE, pool_size=POOL_SIZE, lstm_units=LSTM_UNITS, name="imdb_cnn_lstm"):
+    """The book's layers, compiled; the sizes not given are this page's settings as the file sets
+    them (nsmc_cnn_lstm.py builds the same layers under its own name)."""
+    keras.mixed_precision.set_global_policy(precision)  # what the layers below compute in
     model = keras.Sequential([
-        keras.Input(shape=(config.maxlen,)),  # the book starts at Embedding; Keras 3 needs the input shape first
-        layers.Embedding(config.num_words, config.embedding_dim),
-        layers.Dropout(config.dropout),
-        layers.Conv1D(config.filters, config.kernel_size, padding="valid", activation="relu", strides=1),
-        layers.MaxPooling1D(pool_size=config.pool_size),
-        layers.LSTM(config.lstm_units),
+        keras.Input(shape=(maxlen,)),  # the book starts at Embedding; Keras 3 needs the input shape first
+        layers.Embedding(num_words, embedding_dim),
+        layers.Dropout(dropout),
+        layers.Conv1D(filters, kernel_size, padding="valid", activation="relu", strides=1),
+        layers.MaxPooling1D(pool_size=pool_size),
+        layers.LSTM(lstm_units),
         layers.Dense(1),
         layers.Activation("sigmoid"),
-    ], name=name)  # nsmc_cnn_lstm.py builds the same layers under its own name
+    ], name=name)
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 
@@ -130,13 +139,15 @@ def train(config, args, run):
     # seconds Keras's own pipeline spends at each epoch's end.
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
     test_batches = training.batches(x_test, y_test, training.TEST_BATCH_SIZE)  # larger: the same numbers, sooner
-    trainer = training.trainer(model, config)  # the test-set passes on two half batches at once, and with BATCH_HALVES training too
+    # fit and evaluate: with TensorFlow on a CPU, each test batch's two halves side by side, one per core
+    # (and each training batch's, BATCH_HALVES)
+    side_by_side = training.side_by_side(model, run, training_in_halves=config.batch_halves)
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
-        trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
+        side_by_side.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                     callbacks=training.callbacks(run), verbose=training.VERBOSE)
     vocabulary = datasets.vocabulary_or_note("imdb", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
-        print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))
+        print("\n Test Accuracy: %.4f" % (side_by_side.evaluate(test_batches, verbose=0)[1]))
         if vocabulary:
             print('\nYour own text: python imdb_cnn_lstm.py --predict "...". For example:')
             predict.print_answers(model, vocabulary, EXAMPLES, config.maxlen, sentiment)

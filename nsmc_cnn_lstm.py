@@ -52,14 +52,13 @@ from common import keras_setup  # first: it loads Keras, TensorFlow's C++ start-
 import keras
 
 import imdb_cnn_lstm  # the book's model and its settings, not a copy
-from common import plots, runs, training
+from common import plots, start, training
 from common.text import Vocabulary, datasets, nsmc
 
 
 def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=(None, imdb_cnn_lstm.sentiment), book=PUBLISHED,
-                      explained_as=(imdb_cnn_lstm.positive, "positive"))
+    return start.main(SETTINGS, train, argv, answer=imdb_cnn_lstm.sentiment, explains=imdb_cnn_lstm.positive,
+                      explains_towards="positive", published_results=PUBLISHED)
 
 
 def load_data(tokenizer, dry_run):
@@ -70,10 +69,8 @@ def load_data(tokenizer, dry_run):
 
 
 def build_model(config):
-    """imdb_cnn_lstm.py's layers and settings; the vocabulary, the length and the precision are this script's."""
-    book, _ = cli.parse(imdb_cnn_lstm.SETTINGS, [])
-    book.num_words, book.maxlen, book.precision = config.num_words, config.maxlen, config.precision
-    return imdb_cnn_lstm.build_model(book, name="nsmc_cnn_lstm")
+    """imdb_cnn_lstm.py's layers and their sizes; the vocabulary, the length and the precision are this script's."""
+    return imdb_cnn_lstm.cnn_lstm(config.num_words, config.maxlen, config.precision, name="nsmc_cnn_lstm")
 
 
 def train(config, args, run):
@@ -96,12 +93,14 @@ def train(config, args, run):
     model.summary()
 
     # Training, then the test accuracy, as the book runs IMDB
-    trainer = training.trainer(model, config)  # the test-set passes on two half batches at once, and with BATCH_HALVES training too
+    # fit and evaluate: with TensorFlow on a CPU, each test batch's two halves side by side, one per core
+    # (and each training batch's, BATCH_HALVES)
+    side_by_side = training.side_by_side(model, run, training_in_halves=config.batch_halves)
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
-        trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
+        side_by_side.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                     callbacks=training.callbacks(run), verbose=training.VERBOSE)
     if run.completed:  # an interrupted run is saved, not scored
-        print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))
+        print("\n Test Accuracy: %.4f" % (side_by_side.evaluate(test_batches, verbose=0)[1]))
         print('\nYour own sentence: python nsmc_cnn_lstm.py --predict "...". For example:')
         predict.print_answers(model, vocabulary, EXAMPLES, config.maxlen, imdb_cnn_lstm.sentiment)
 

@@ -39,7 +39,8 @@ SETTINGS = cli.settings(globals(), rules={
     "TEST_SPLIT": cli.FRACTION,
     "SEED": cli.NON_NEGATIVE,
     "PRECISION": cli.PRECISION,
-}, options=predict.options("the three likeliest topics", gates=True))
+}, options=predict.options("the three likeliest topics", gates=True),
+    answering_reads=("NUM_WORDS", "MAXLEN"))  # a run saved before vocabulary.json: read as these say
 
 BOOK_RESULTS = {"the book (one machine)": 0.6897, "the book (Colab)": 0.7110}  # its printed test accuracies
 
@@ -52,14 +53,13 @@ import keras
 from keras import layers
 from keras.datasets import reuters
 
-from common import plots, runs, training
+from common import plots, start, training
 from common.text import datasets
 
 
 def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
-    return runs.start(__file__, config, args, train, predicting=("reuters", top_topics), book=BOOK_RESULTS,
-                      explained_as=(its_topic, "its topic"))
+    return start.main(SETTINGS, train, argv, answer=top_topics, word_index_of_older_runs="reuters",
+                      explains=its_topic, explains_towards="its topic", published_results=BOOK_RESULTS)
 
 
 def load_data(config, dry_run):
@@ -140,12 +140,13 @@ def train(config, args, run):
     model = build_model(config, category)
 
     # Training, then the test accuracy, as the book runs them
-    trainer = training.trainer(model, config)  # fit and evaluate, the test-set passes on two half batches at once
+    # fit and evaluate: with TensorFlow on a CPU, each test batch's two halves side by side, one per core
+    side_by_side = training.side_by_side(model, run)
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
-        trainer.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
+        side_by_side.fit(train_batches, epochs=config.epochs, validation_data=test_batches,
                     callbacks=training.callbacks(run), verbose=training.VERBOSE)
     if run.completed:  # an interrupted run is saved, not scored
-        print("\n Test Accuracy: %.4f" % (trainer.evaluate(test_batches, verbose=0)[1]))
+        print("\n Test Accuracy: %.4f" % (side_by_side.evaluate(test_batches, verbose=0)[1]))
         show_one_wire(model, X_test[0], x_test[0], int(Y_test[0]), vocabulary)
 
     # The book's graph: test (red) and training (blue) loss per epoch, saved as loss.png

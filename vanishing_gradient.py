@@ -67,7 +67,7 @@ import time
 
 import numpy as np
 
-from common import runs
+from common import start
 from common.notes.numpy_lstm import LSTM
 from common.notes.numpy_rnn import RNN, Adam, cross_entropy
 
@@ -156,9 +156,9 @@ def learning_across_distance(config, run, accuracies):
         learn_distances(config, run, accuracies)
     finally:
         done = run.history.get("distance", [])
-        for by_distance in accuracies.values():
-            for distance in [d for d in by_distance if d not in done]:
-                by_distance.pop(distance)
+        for cell_accuracies in accuracies.values():
+            for distance in [d for d in cell_accuracies if d not in done]:
+                cell_accuracies.pop(distance)
 
 
 def learn_distances(config, run, accuracies):
@@ -170,7 +170,7 @@ def learn_distances(config, run, accuracies):
         if not run.completed:
             break
         means = {cell: float(np.mean(accuracies[cell][distance])) for cell in accuracies}
-        run.outcome.record_epoch({"distance": distance, "rnn_accuracy": means["rnn"], "lstm_accuracy": means["lstm"]},
+        run.outcome.record({"distance": distance, "rnn_accuracy": means["rnn"], "lstm_accuracy": means["lstm"]},
                                  time.perf_counter() - started)
         print(f"distance {distance:3d}: accuracy RNN {means['rnn']:.2f}, LSTM {means['lstm']:.2f} "
               f"(mean of {config.repeats}; guessing {1 / config.letters:.2f})")
@@ -200,10 +200,13 @@ def summary(cells, accuracies, config):
 
 
 def main(argv=None):
-    config, args = cli.parse(SETTINGS, argv)
+    return start.main(SETTINGS, train, argv, unit="distance")
+
+
+def train(config, args, run):
+    """Both measurements, the figure, and the run folder. Returns the exit code."""
     if args.dry_run:  # the whole script, smaller, in a second or two
         config.length, config.distances, config.steps, config.repeats = 20, "2,5", 30, 1
-    run = runs.Run(args, config)
     cells, scales, accuracies = {}, {}, {"rnn": {}, "lstm": {}}  # what is done, whenever a Ctrl-C comes
     with run.training():  # Ctrl-C stops after the network in hand; the distances done are kept
         cells, scales = gradient_flow(config)

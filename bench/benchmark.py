@@ -90,7 +90,7 @@ def measure_keras(path, model_name, epochs):
     elif path == "ours-whole" or not as_scripts_do:
         trainer = model
     else:
-        trainer = training.trainer(model, config)
+        trainer = training.side_by_side(model, training_in_halves=getattr(config, "batch_halves", None))
     x, y, x_test, y_test = synthetic(model_name)
     if model_name == "reuters":
         y, y_test = keras.utils.to_categorical(y, 46), keras.utils.to_categorical(y_test, 46)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from common.runs.outcome import stop_quietly_on_signals
 from common.errors import ScriptError, UsageError  # noqa: F401 (scripts raise them as cli.UsageError)
-from common.runs.run_folder import recorded_settings
+from common.records.run_folder import recorded_settings
+from common.signals import stop_quietly_on_signals
 
 CONSTANT_LINE = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*[^#]+?(?:#\s*(.*))?$")
 SETTING_TYPES = (bool, int, float, str)
@@ -66,6 +66,7 @@ class Settings:
     description: str
     options: tuple  # argparse (flag, kwargs) pairs of the script's own, beyond the settings
     checks: tuple  # (config -> bool, message) pairs: rules that join several settings
+    answering_reads: tuple = ()  # the settings that --predict, --gates or --generate read (ANSWERING)
 
     @property
     def script(self):
@@ -81,9 +82,10 @@ class Settings:
             raise UsageError(f"{flag_name(name)} {rule.says}; got {value!r}")
 
 
-def settings(script_globals, rules=None, checks=(), options=()):
+def settings(script_globals, rules=None, checks=(), options=(), answering_reads=()):
     """The settings of the script whose globals() these are: every UPPER_CASE constant defined
-    so far, each with its rule (rules: name -> Rule), then the checks that join several settings.
+    so far, each with its rule (rules: name -> Rule), then the checks that join several settings;
+    answering_reads names the settings that a flag of ANSWERING (below) reads, if any.
     A rule for a name that is no setting, or a value that breaks its own rule, is the script
     author's mistake and raises ValueError at once.
 
@@ -92,9 +94,11 @@ def settings(script_globals, rules=None, checks=(), options=()):
     values = {name: value for name, value in script_globals.items()
               if name.isupper() and not name.startswith("_") and type(value) in SETTING_TYPES}
     found = Settings(values, dict(rules or {}), Path(script_globals.get("__file__", "script")),
-                     (script_globals.get("__doc__") or "").strip().split("\n\n")[0], tuple(options), tuple(checks))
-    if found.rules.keys() - values.keys():
-        raise ValueError(f"rules name {sorted(found.rules.keys() - values.keys())}, which are no settings above them")
+                     (script_globals.get("__doc__") or "").strip().split("\n\n")[0], tuple(options), tuple(checks),
+                     tuple(answering_reads))
+    for named in (found.rules.keys(), set(found.answering_reads)):
+        if named - values.keys():
+            raise ValueError(f"{sorted(named - values.keys())} are named as settings, but no setting above has that name")
     for name, value in values.items():
         if not found.rule_for(name).holds(value):
             raise ValueError(f"{name} = {value!r} breaks its rule ({found.rule_for(name).says}); "
@@ -184,6 +188,54 @@ RUN_OPTIONS = (  # every script's, after its settings
 )
 
 
+# The one rule for flags that need or exclude others, for every script. A flag of ANSWERING
+# answers with a trained model and trains nothing: at most one of them, and beside it only the
+# flags it reads (and the settings the script names in answering_reads). A flag of NEEDS does
+# something only beside one of the flags it names.
+ANSWERING = {
+    "--predict": ("--model", "--explain", "--dry-run"),
+    "--predict-file": ("--model", "--explain", "--dry-run"),
+    "--gates": ("--model", "--dry-run"),
+    "--generate": ("--model",),  # char_rnn_text.py
+}
+NEEDS = {
+    "--model": (tuple(ANSWERING), "it names the model that answers"),
+    "--explain": (("--predict", "--predict-file"), "it explains their answers"),
+}
+
+
+def given_flags(settings, args):
+    """The flags the command line gives, by name, in the order of --help."""
+    flags = [flag_name(name) for name in settings.values if getattr(args, name) is not None]
+    for flag, _ in [*RUN_OPTIONS, *settings.options]:
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value is not None and value is not False:
+            flags.append(flag)
+    return flags
+
+
+def check_together(settings, given):
+    """UsageError naming both flags, for two that do not go together or one that needs another."""
+    answering = [flag for flag in given if flag in ANSWERING]
+    if len(answering) > 1:
+        raise UsageError(f"{answering[0]} and {answering[1]} do not go together: each answers on its own; give one")
+    if answering:
+        mode = answering[0]
+        reads = {mode, *ANSWERING[mode], *map(flag_name, settings.answering_reads)}
+        for flag in given:
+            if flag not in reads:
+                raise UsageError(f"{flag} does not go with {mode}: {mode} answers with a trained model and trains nothing")
+    own = set(known_flags(settings))
+    for flag, (partners, why) in NEEDS.items():
+        partners = [partner for partner in partners if partner in own]
+        if flag in given and not set(partners) & set(given):
+            raise UsageError(f"{flag} goes with {either(partners)}: {why}")
+
+
+def either(flags):
+    return flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} or {flags[-1]}"
+
+
 def known_flags(settings):
     """Every flag the script takes, for "did you mean ...?"."""
     return ["--help", *map(flag_name, settings.values), *(flag for flag, _ in [*RUN_OPTIONS, *settings.options])]
@@ -193,7 +245,8 @@ def parse(settings, argv=None):
     """Parse the command line against the script's settings.
 
     Returns (config, args): config holds every setting under its lower-case name;
-    args holds the run options (out, dry_run, show, rerun and the script's own) and `script`.
+    args holds the run options (out, dry_run, show, rerun and the script's own), `script`, and
+    `given`: the flags the command line gave (check_together has checked which go together).
     """
     parser = build_parser(settings)
     args, unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
@@ -201,6 +254,8 @@ def parse(settings, argv=None):
         guess = difflib.get_close_matches(unknown[0].split("=")[0], known_flags(settings), n=1)
         hint = f"; did you mean {guess[0]}?" if guess else " (see --help)"
         raise UsageError(f"unknown option {unknown[0]}{hint}")
+    args.given = given_flags(settings, args)
+    check_together(settings, args.given)
     values = dict(settings.values)
     if args.rerun:
         recorded, synthetic = recorded_settings(args.rerun, settings.script)

@@ -18,11 +18,12 @@ import sys
 from pathlib import Path
 
 from common.errors import ScriptError, UsageError
-from common.runs.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_number, is_run, read_group,
-                               read_run, runs_newest_first, script_folder, new_file, write_atomically)
+from common.files import new_file, write_atomically
+from common.records.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_number, is_run,
+                                      read_group, read_run, runs_newest_first, script_folder)
+from common.records.spread import welch_interval
 
 FIGURES = RUNS_ROOT / "compare"  # where the figures go unless --out names a file
-from common.runs.spread import welch_interval
 
 
 def run_folders(paths):
@@ -116,11 +117,9 @@ def table(records, names):
 
 
 def figure(records, names):
-    import matplotlib
+    from common import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = plots.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for record in records:
         for ax, metric in zip(axes, ("loss", "accuracy")):
@@ -209,15 +208,15 @@ def main(argv=None):
         print(f"compare: error: cannot write the figure {out}: {error.strerror or error}", file=sys.stderr)
         return 1
     finally:
-        import matplotlib.pyplot as plt
+        from common import plots
 
-        plt.close(fig)
+        plots.pyplot().close(fig)
     print(f"\nFigure: {out}")
     return 0
 
 
 if __name__ == "__main__":
-    from common.runs.outcome import stop_quietly_on_signals
+    from common.signals import stop_quietly_on_signals
 
     stop_quietly_on_signals()  # Ctrl-C: one line, exit 130
     sys.exit(main())

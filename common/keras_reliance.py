@@ -10,9 +10,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from common.text import INDEX_FROM, OOV, START
 
 # keras.utils.get_file: its failed download raises a bare Exception whose text starts so, and it
 # prints this line before a download (to standard output).
@@ -58,39 +55,9 @@ def has_checksum(path, expected):
     return digest.hexdigest() == expected
 
 
-# keras.datasets.reuters and imdb refuse a copy with another checksum, so a copy used as it is
-# (USE_CACHED_DATA_AS_IS) is read here as they read theirs with the scripts' arguments: shuffled
-# by RandomState(113), start mark 1, ids + 3, and ids from num_words on as 2 (common/text's
-# START, INDEX_FROM and OOV: the conventions Keras's datasets set).
+# keras.datasets.reuters and imdb shuffle their examples with this seed before they split them
+# (np.random.RandomState(113)); common/text/datasets.py reads a copy used as it is the same way.
 SHUFFLE_SEED = 113
-
-
-def encoded(sequences, num_words):
-    return [[START] + [w + INDEX_FROM if w + INDEX_FROM < num_words else OOV for w in x] for x in sequences]
-
-
-def shuffled(rng, xs, labels):
-    indices = np.arange(len(xs))
-    rng.shuffle(indices)
-    return xs[indices], labels[indices]
-
-
-def reuters_as_is(path, num_words, test_split=0.2):  # Keras's default split
-    with np.load(path, allow_pickle=True) as archive:  # the user's own file, placed in the cache by hand
-        xs, labels = shuffled(np.random.RandomState(SHUFFLE_SEED), archive["x"], archive["y"])
-    xs, cut = encoded(xs, num_words), int(len(xs) * (1 - test_split))
-    return ((np.array(xs[:cut], dtype="object"), np.array(labels[:cut])),
-            (np.array(xs[cut:], dtype="object"), np.array(labels[cut:])))
-
-
-def imdb_as_is(path, num_words):
-    rng = np.random.RandomState(SHUFFLE_SEED)  # one generator for both parts, as Keras has it
-    with np.load(path, allow_pickle=True) as archive:
-        parts = [shuffled(rng, archive[f"x_{part}"], archive[f"y_{part}"]) for part in ("train", "test")]
-    return tuple((np.array(encoded(xs, num_words), dtype="object"), labels) for xs, labels in parts)
-
-
-AS_IS_LOADERS = {"reuters": reuters_as_is, "imdb": imdb_as_is}
 
 
 def stop_evaluation(model):

@@ -23,7 +23,7 @@ everything) gets TensorFlow's log untouched; any other level, the usual advice f
 TensorFlow, is passed on to TensorFlow and the start-up lines stay held back as well.
 
 Loading takes seconds, so a Ctrl-C often lands in it: the scripts call
-outcome.stop_quietly_on_signals() first, and its one line reaches the terminal while file
+signals.stop_quietly_on_signals() first, and its one line reaches the terminal while file
 descriptor 2 is captured here.
 """
 import os
@@ -33,7 +33,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from common.runs.outcome import TerminalStderr
+from common.signals import TerminalStderr
 
 # TensorFlow 2.21 writes these lines in absl's format (I0000 00:00:1795808570.443232  14079 file.cc:31]);
 # 2.20 in its own older one (2026-12-01 19:29:29.668549: I path/to/file.cc:31]): both are matched.

@@ -5,6 +5,16 @@ import matplotlib
 import numpy as np
 
 
+def pyplot(show=False):
+    """matplotlib.pyplot, drawing without a display (Agg) unless a window is wanted (--show): the
+    one place the project picks matplotlib's backend."""
+    if not show:
+        matplotlib.use("Agg")  # draw without a display, e.g. on a server
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def show_or_close(figure, show):
     """After a figure is saved: open it in a window if --show asked and there is a display (else
     say so in one line), then close it, so that a long session does not pile figures up."""
@@ -20,10 +30,7 @@ def show_or_close(figure, show):
 
 def history_figure(history, title, show=False):
     """A figure of loss (as the book draws it) and accuracy per epoch; history maps metric -> list."""
-    if not show:
-        matplotlib.use("Agg")  # draw without a display, e.g. on a server
-    import matplotlib.pyplot as plt
-
+    plt = pyplot(show)
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(11, 4.2))
     for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
         # The book's colours and labels: red for the test set, blue for the training set.
@@ -47,9 +54,7 @@ def history_figure(history, title, show=False):
 def seeds_figure(group, book):
     """Test loss and accuracy per epoch of every seed of a group (thin), their mean (bold) with a
     band of one standard deviation, and the book's printed accuracies as labelled horizontal lines."""
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, metric in zip(axes, ("loss", "accuracy")):
         for number, member in enumerate(group.members):
@@ -76,10 +81,7 @@ def vanishing_figure(cells, scales, accuracies, chance, title, show=False):
     """vanishing_gradient.py's three panels: the gradient's norm against the distance from the
     loss, for the RNN and LSTM as initialised (a) and for the RNN with its recurrent weights
     scaled (b); and each cell's accuracy against the distance it must carry a letter (c)."""
-    if not show:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot(show)
     figure, (cells_axes, scales_axes, learning_axes) = plt.subplots(1, 3, figsize=(16, 4.8))
     for (name, curve), colour in zip(cells.items(), ("tab:blue", "tab:red", "lightcoral")):
         cells_axes.semilogy(curve, c=colour, label=name)
@@ -114,9 +116,7 @@ def vanishing_figure(cells, scales, accuracies, chance, title, show=False):
 def language_model_figure(losses, smooth, guessing, title):
     """char_rnn_text.py: the loss per character at every step, min-char-rnn's
     smoothed curve over it, and the loss of guessing (ln of the alphabet's size) for scale."""
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(8, 4.2))
     steps = range(1, len(losses) + 1)
     axes.plot(steps, losses, c="lightsteelblue", lw=0.6, label="loss of each step")

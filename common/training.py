@@ -2,9 +2,10 @@
 
     callbacks(run)       a guard that ends training after the current batch on Ctrl-C, SIGTERM
                          or a NaN loss and records every complete epoch, and TensorBoard logs
-    trainer(model, config)  what fit and evaluate run: with TensorFlow on a CPU the model on each
-                         test batch's two halves side by side, and each training batch's too
-                         with BATCH_HALVES (SideBySide, below); elsewhere the model itself
+    side_by_side(model, run, ...)  what fit and evaluate run: with TensorFlow on a
+                         CPU the model on each test batch's two halves side by side, and each
+                         training batch's too with BATCH_HALVES (SideBySide, below); elsewhere
+                         the model itself
     batches(x, y, ...)   the arrays as shuffled batches, without Keras's end-of-epoch stall
     TEST_BATCH_SIZE      rows per step of a test-set pass
 """
@@ -18,10 +19,9 @@ import keras
 import numpy as np
 
 from common import keras_reliance
-from common.keras_setup import TENSORFLOW_ON_CPU
-from common.runs.run_folder import TENSORBOARD
+from common.keras_setup import ON_TENSORFLOW, TENSORFLOW_ON_CPU
+from common.records.run_folder import TENSORBOARD
 
-ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 # A test-set pass changes no weight, so its batch size changes none of its numbers (beyond float32
 # rounding in the mean loss): the book itself evaluates in batches of 32 after validating in its
 # training batches of 100. Fewer, larger batches take fewer steps through the LSTM's 100 positions.
@@ -68,8 +68,8 @@ class Guard(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if self.outcome.completed and loss is not None and not math.isfinite(float(loss)):
-            self.outcome.status = "nan loss"
+        if loss is not None:
+            self.outcome.loss_is_finite(loss)
         if not self.outcome.completed:
             self.model.stop_training = True
 
@@ -83,7 +83,7 @@ class Guard(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self.outcome.completed:  # a stopped epoch is partial: it is not counted
-            self.outcome.record_epoch(logs or {}, time.perf_counter() - self.epoch_started)
+            self.outcome.record(logs or {}, time.perf_counter() - self.epoch_started)
             self.keep_weights()
 
 
@@ -178,7 +178,7 @@ class SideBySide(keras.Model):
     def call(self, inputs, training=None):
         if training and not self.training_in_halves:  # fit's training step, traced once: the book's model as it is
             return self.whole(inputs, training=True)
-        import tensorflow as tf  # built only where TensorFlow runs on a CPU: `trainer`
+        import tensorflow as tf  # built only where TensorFlow runs on a CPU: side_by_side
 
         half = tf.shape(inputs)[0] // 2  # a tensor: the batch size is known only when a batch comes
         # A batch of one row has no two halves, and the LSTM cannot run on zero rows: its row goes
@@ -189,12 +189,12 @@ class SideBySide(keras.Model):
         return both[first_end - half:]
 
 
-def trainer(model, config):
+def side_by_side(model, run=None, training_in_halves=None):
     """What fit and evaluate run. With TensorFlow on a CPU, SideBySide(model): test-set passes in
-    halves, and training too if config.batch_halves asks (the scripts with that setting), which
-    then becomes whether they ran, so metrics.json records what ran. Elsewhere (a GPU, JAX,
-    PyTorch) the halves would only cost: the model itself."""
-    training_in_halves = bool(getattr(config, "batch_halves", False) and TENSORFLOW_ON_CPU)
-    if hasattr(config, "batch_halves"):
-        config.batch_halves = training_in_halves
-    return SideBySide(model, training_in_halves) if TENSORFLOW_ON_CPU else model
+    halves, and training too where the script's BATCH_HALVES (training_in_halves) asks. Elsewhere
+    (a GPU, JAX, PyTorch) the halves would only cost: the model itself. A script that has the
+    setting gets what ran in metrics.json's "ran" (run.ran); the setting stays as the user gave it."""
+    halves = bool(training_in_halves) and TENSORFLOW_ON_CPU
+    if run is not None and training_in_halves is not None:
+        run.ran["batch_halves"] = halves
+    return SideBySide(model, halves) if TENSORFLOW_ON_CPU else model

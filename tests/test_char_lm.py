@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from conftest import REPO, run_script
 
-import char_rnn_hello
 import char_rnn_text
 from common import cli
 from common.notes import char_lm
@@ -131,8 +130,3 @@ def test_a_damaged_saved_model_is_one_line(numpy_run, tmp_path):
     with pytest.raises(cli.ScriptError, match=f"cannot load the model {tmp_path / 'model.npz'}"):
         char_rnn_text.main(["--generate", "5", "--model", str(tmp_path / "model.npz")])
 
-
-@pytest.mark.parametrize("flag", ["--text-file", "--generate"])
-def test_char_rnn_hello_says_where_the_language_model_went(flag):
-    with pytest.raises(cli.UsageError, match="moved to char_rnn_text.py"):
-        char_rnn_hello.main([flag, "10"])

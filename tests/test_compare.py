@@ -8,7 +8,7 @@ import pytest
 import char_rnn_hello
 import reuters_lstm
 from common import compare
-from common.runs import run_folder
+from common.records import run_folder
 
 SMALL = ["--dry-run", "--epochs", "2", "--embedding-dim", "8"]
 

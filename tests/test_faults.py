@@ -15,7 +15,9 @@ from test_quiet_start import assert_no_tensorflow_log
 
 import reuters_lstm
 from common import cli, compare
-from common.runs import outcome, run_folder, seeds
+from common import signals
+from common.records import run_folder
+from common.runs import outcome, seeds
 from common.text import datasets
 
 SMALL = ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"]
@@ -224,9 +226,9 @@ def test_a_second_ctrl_c_during_a_held_update_stops_once_it_is_done():
     with stops.training():
         stops.on_signal(signal.SIGINT, None)  # the first: stop after this step
         with pytest.raises(KeyboardInterrupt):
-            with outcome.signals_held():
+            with signals.signals_held():
                 stops.on_signal(signal.SIGINT, None)  # the second, while the weights move
                 done.append("every weight updated")
     assert done == ["every weight updated"] and stops.outcome.status == "interrupted (SIGINT)"
-    with outcome.signals_held():  # nothing left over for the next block
+    with signals.signals_held():  # nothing left over for the next block
         pass

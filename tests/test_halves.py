@@ -1,4 +1,6 @@
 """The batch halves on two cores (common/training.py) keep Keras's mathematics and leave no trace."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -73,19 +75,22 @@ def test_training_whole_beside_test_passes_in_halves_is_exactly_plain_keras():
         np.testing.assert_array_equal(b.numpy(), a.numpy(), err_msg=a.path)
 
 
-def test_the_setting_says_whether_the_halves_ran():
+def test_the_run_records_whether_the_halves_ran_and_the_setting_stays_as_asked():
     for asked in (True, False):
         config = cli.parse(imdb_cnn_lstm.SETTINGS, ["--batch-halves", str(asked).lower()])[0]
-        model = model_of(imdb_cnn_lstm)
-        trainer = training.trainer(model, config)
+        model, run = model_of(imdb_cnn_lstm), SimpleNamespace(ran={})
+        fitted = training.side_by_side(model, run, training_in_halves=config.batch_halves)
         ran = asked and keras_setup.TENSORFLOW_ON_CPU
-        assert config.batch_halves is ran  # what metrics.json records
-        assert getattr(trainer, "training_in_halves", False) is ran
+        assert run.ran == {"batch_halves": ran}  # metrics.json's "ran"
+        assert config.batch_halves is asked
+        assert getattr(fitted, "training_in_halves", False) is ran
 
 
 def test_reuters_tests_in_halves_and_trains_whole_wherever_tensorflow_runs_on_a_cpu():
     model = model_of(reuters_lstm)
-    trainer = training.trainer(model, cli.parse(reuters_lstm.SETTINGS, [])[0])
+    run = SimpleNamespace(ran={})
+    trainer = training.side_by_side(model, run)
+    assert run.ran == {}  # Reuters has no BATCH_HALVES setting: nothing to record
     if keras_setup.TENSORFLOW_ON_CPU:
         assert isinstance(trainer, training.SideBySide) and trainer.training_in_halves is False
     else:

@@ -133,7 +133,7 @@ def test_the_checksum_check_answers_as_keras_own(tmp_path, kind):
                                                 ("reuters", {"num_words": 50, "test_split": 0.3}),
                                                 ("imdb", {"num_words": 5000}), ("imdb", {"num_words": 40})])
 def test_a_copy_used_as_it_is_is_read_exactly_as_keras_reads_it(offline_keras, monkeypatch, dataset, arguments):
-    """USE_CACHED_DATA_AS_IS reads the file with keras_reliance.AS_IS_LOADERS; Keras's own (its checksum
+    """USE_CACHED_DATA_AS_IS reads the file with datasets.AS_IS_LOADERS; Keras's own (its checksum
     check switched off here, in the test) must give the same arrays. Fails when Keras changes."""
     from keras.src.utils import file_utils
 

@@ -29,7 +29,7 @@ def test_both_have_the_same_sections_figures_and_links_in_the_same_order():
         lines = text(language).splitlines()
         return ([line.split()[0] for line in lines if line.startswith("#")],
                 re.findall(r"!\[[^]]*\]\(([^)]+)\)", text(language)),
-                [link for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text(language)) 
+                [link for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text(language))
                  if not link.endswith(".png") and not link.startswith("README")])
     assert outline("en") == outline("ko")
 
@@ -53,3 +53,15 @@ def test_every_docs_page_links_back_and_its_links_exist():
 def test_the_readme_is_short_and_links_to_both_languages():
     assert len(text("en").splitlines()) <= 250
     assert "(README.ko.md)" in text("en") and "(README.md)" in text("ko")
+
+
+@pytest.mark.parametrize("language", READMES)
+def test_the_book_to_keras3_table_quotes_reuters_lstm_as_it_is(language):
+    """The table's middle column quotes reuters_lstm.py: every `quoted` piece is in the script."""
+    script = (REPO / "reuters_lstm.py").read_text(encoding="utf-8")
+    lines = text(language).splitlines()
+    header = next(number for number, line in enumerate(lines) if line.startswith("| ") and "Keras 2 / TensorFlow 1" in line)
+    rows = [line for line in lines[header + 2:] if line.startswith("|")][:7]
+    quoted = [piece for row in rows for piece in re.findall(r"`([^`]+)`", row.split(" | ")[1])]
+    assert len(rows) == 7 and len(quoted) >= 12
+    assert [piece for piece in quoted if piece not in script] == []

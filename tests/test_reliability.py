@@ -14,8 +14,8 @@ import pytest
 from conftest import KERAS_HOME, REPO, run_script, write_reuters
 
 import reuters_lstm
-from common import cli, runs, training
-from common.runs import outcome, run_folder
+from common import cli, files, runs, training
+from common.runs import outcome
 
 SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py"]
 
@@ -70,7 +70,7 @@ def test_default_run_folders_never_collide(tmp_path, monkeypatch):
 RACE = """
 import json, multiprocessing, sys
 from pathlib import Path
-from common.runs import run_folder
+from common.records import run_folder
 from common.errors import ScriptError
 
 def claim_at_the_barrier(barrier, planned, fixed, results):
@@ -239,7 +239,7 @@ def test_a_nan_loss_stops_keras_training_and_says_which_epoch(tmp_path, capsys):
         model.fit(training.batches(x, np.ones(40), batch_size=10), epochs=5, callbacks=training.callbacks(run),
                   verbose=0)
     assert run.outcome.status == "nan loss" and run.outcome.exit_code == 1
-    assert run.outcome.epochs_completed == 0 and run.outcome.stopped_in_epoch == 1
+    assert run.outcome.done == 0 and run.outcome.stopped_in == 1
     assert "NaN in epoch 1" in capsys.readouterr().err
 
 
@@ -254,14 +254,14 @@ def test_a_nan_loss_stops_numpy_training_and_the_run_folder_says_so(tmp_path):
 
 def test_writes_are_atomic_a_failed_write_keeps_the_old_file(tmp_path):
     path = tmp_path / "metrics.json"
-    run_folder.write_text(path, "old")
+    files.write_text(path, "old")
 
     def crash_halfway(temporary):
         temporary.write_text("half")
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        run_folder.write_atomically(path, crash_halfway)
+        files.write_atomically(path, crash_halfway)
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
 
 

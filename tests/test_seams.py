@@ -18,7 +18,7 @@ import char_rnn_text
 import imdb_cnn_lstm
 import reuters_lstm
 from common import compare, runs, training
-from common.runs import run_folder
+from common.records import run_folder
 from common.text import datasets, nsmc, tokenizers
 from common.errors import ScriptError, UsageError
 from common.runs.outcome import Outcome, SignalStops
@@ -213,7 +213,7 @@ def test_a_stopped_run_keeps_the_weights_of_its_last_complete_epoch():
     stopper = Stopper(outcome)
     with SignalStops(outcome).training():
         model.fit(x, y, batch_size=5, epochs=5, verbose=0, callbacks=[training.Guard(outcome), stopper])
-    assert outcome.epochs_completed == 1 and len(outcome.history["loss"]) == 1
+    assert outcome.done == 1 and len(outcome.history["loss"]) == 1
     for kept, now in zip(stopper.after_epoch[0], model.weights):
         np.testing.assert_array_equal(now.numpy(), kept)
 

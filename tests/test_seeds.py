@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from conftest import REPO, SEEDS_DRY_RUN, run_script
 
-from common import cli, compare
-from common.runs import run_folder, seeds
-from common.runs.spread import spread, t_quantile, welch_interval
+from common import cli, compare, files
+from common.records import run_folder
+from common.runs import seeds
+from common.records.spread import spread, t_quantile, welch_interval
 
 DRY = SEEDS_DRY_RUN
 
@@ -77,7 +78,7 @@ def write_group(folder, accuracies, lstm_units):
         run_folder.write_record(member, {"val_loss": [1.0], "val_accuracy": [accuracy]}, [1.0],
                                 {"script": "reuters_lstm", "settings": settings, "test_accuracy": accuracy,
                                  "test_loss": 1.0, "epochs_completed": 1})
-    run_folder.write_text(folder / run_folder.GROUP, json.dumps({
+    files.write_text(folder / run_folder.GROUP, json.dumps({
         "script": "reuters_lstm", "settings": {"lstm_units": lstm_units}, "finished": list(range(len(accuracies))),
         "status": "completed", "test_accuracy": spread(accuracies), "test_loss": spread([1.0] * len(accuracies))}))
 

@@ -78,7 +78,8 @@ def test_the_batch_halves_are_a_setting_in_help_and_in_metrics_json(tmp_path):
     result = run_script(REPO / "imdb_cnn_lstm.py", "--dry-run", "--epochs", "1", "--embedding-dim", "8",
                         "--lstm-units", "8", "--out", out)
     assert result.returncode == 0, result.stderr
-    settings = json.loads((out / "metrics.json").read_text())["settings"]
-    assert settings["batch_halves"] is keras_setup.TENSORFLOW_ON_CPU  # what ran, not only what was asked
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["settings"]["batch_halves"] is True  # what was asked
+    assert metrics["ran"] == {"batch_halves": keras_setup.TENSORFLOW_ON_CPU}  # what ran
     assert "batch_halves" not in cli.parse(reuters_lstm.SETTINGS, [])[0].__dict__  # Reuters trains whole
     assert "batch_halves" in cli.parse(imdb_cnn_lstm.SETTINGS, [])[0].__dict__

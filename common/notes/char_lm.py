@@ -7,7 +7,6 @@ state) is carried from one chunk to the next without its gradient (truncated bac
 through time, as min-char-rnn does) and reset at the start of every pass over the text.
 """
 import json
-import math
 import time
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import numpy as np
 
 from common.errors import ScriptError, cannot_load
 from common.notes.numpy_lstm import LSTM
-from common.runs.outcome import signals_held
 from common.notes.numpy_rnn import RNN, Adam, clip, softmax
+from common.signals import signals_held
 from common.text import read_utf8
 
 SMOOTHING = 0.999  # min-char-rnn's running average of the loss: smooth = 0.999 smooth + 0.001 loss
@@ -80,10 +79,9 @@ def train(learner, streams, steps, run, on_step):
         started = time.perf_counter()
         inputs, targets, starts_a_pass = streams.next_chunk()
         loss = learner.step(inputs, targets, reset=starts_a_pass)
-        if not math.isfinite(loss):
-            run.outcome.status = "nan loss"
+        if not run.outcome.loss_is_finite(loss):
             break
-        run.outcome.record_epoch({"loss": loss}, time.perf_counter() - started)
+        run.outcome.record({"loss": loss}, time.perf_counter() - started)
         on_step(step, loss)
 
 

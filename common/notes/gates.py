@@ -97,11 +97,9 @@ def text_steps(labels):
 def figure(steps, labels, title):
     """i, f, o and c_t per step as heatmaps over the units, and the mean forget gate; steps that
     read padding only are left out (the state they leave is where the text starts)."""
-    import matplotlib
+    from common import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = plots.pyplot()
     first = text_steps(labels)
     steps, labels = steps[first:], labels[first:]
     gates = {name: np.array([step[k] for step in steps]).T for k, name in enumerate("ifogch")}  # (units, steps)

@@ -24,6 +24,12 @@ def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+def reordered(matrix, order_from, order_to):
+    """The matrix's four row blocks, stacked in one gate order, restacked in another ("ifog" -> "ifgo")."""
+    blocks = np.split(matrix, 4)
+    return np.concatenate([blocks[order_from.index(gate)] for gate in order_to])
+
+
 class LSTM(Network):
     def __init__(self, input_size, hidden_size, output_size, rng=None, dtype=np.float64):
         rng = rng if rng is not None else np.random.default_rng(0)
@@ -82,12 +88,8 @@ class LSTM(Network):
     def keras_weights(self):
         """[LSTM weights], [Dense weights] for Keras: blocks reordered i,f,o,g -> i,f,c,o, matrices transposed."""
         p = self.params
-        order = [NOTES_ORDER.index(gate) for gate in KERAS_ORDER]
-
-        def reorder(matrix):
-            return np.concatenate([np.split(matrix, 4)[block] for block in order])
-
-        return [reorder(p["W_xh"]).T, reorder(p["W_hh"]).T, reorder(p["b_h"])], [p["W_hy"].T, p["b_y"]]
+        keras_order = [reordered(p[name], NOTES_ORDER, KERAS_ORDER) for name in ("W_xh", "W_hh", "b_h")]
+        return [keras_order[0].T, keras_order[1].T, keras_order[2]], [p["W_hy"].T, p["b_y"]]
 
     @classmethod
     def from_keras(cls, kernel, recurrent_kernel, bias):
@@ -95,12 +97,10 @@ class LSTM(Network):
         matrices transposed, blocks reordered i,f,c,o -> i,f,o,g. No output layer (W_hy is 0)."""
         units = recurrent_kernel.shape[0]
         lstm = cls(kernel.shape[0], units, 1)
-        order = [KERAS_ORDER.index(gate) for gate in NOTES_ORDER]
 
-        def reorder(matrix):
-            return np.concatenate([np.split(matrix, 4)[block] for block in order])
+        def notes_order(matrix):
+            return reordered(np.asarray(matrix, np.float64), KERAS_ORDER, NOTES_ORDER)
 
-        lstm.params.update(W_xh=reorder(np.asarray(kernel, np.float64).T),
-                           W_hh=reorder(np.asarray(recurrent_kernel, np.float64).T),
-                           b_h=reorder(np.asarray(bias, np.float64)), W_hy=np.zeros((1, units)), b_y=np.zeros(1))
+        lstm.params.update(W_xh=notes_order(np.asarray(kernel).T), W_hh=notes_order(np.asarray(recurrent_kernel).T),
+                           b_h=notes_order(bias), W_hy=np.zeros((1, units)), b_y=np.zeros(1))
         return lstm

@@ -8,12 +8,11 @@ Vectors are columns, as in the notes: W_xh has shape (hidden, input). The code w
 W x as x @ W.T, which is the same product for one sequence (xs: T, input) and lets a batch of
 sequences side by side (xs: T, batch, input) go through the same lines.
 """
-import math
 import time
 
 import numpy as np
 
-from common.runs.outcome import signals_held
+from common.signals import signals_held
 
 
 def softmax(scores):
@@ -163,13 +162,11 @@ def fit(network, xs, targets, learning_rate, epochs, outcome, on_epoch_end=None)
     for epoch in range(epochs):
         started = time.perf_counter()
         loss, grads = network.loss_and_gradients(xs, targets)
-        if not math.isfinite(loss):
-            outcome.status = "nan loss"
-        if not outcome.completed:
+        if not outcome.loss_is_finite(loss):
             break
         with signals_held():  # a second Ctrl-C never leaves the weights half-updated
             optimizer.step(grads)
         accuracy = float((network.probabilities(xs).argmax(axis=1) == targets).mean())
-        outcome.record_epoch({"loss": float(loss), "accuracy": accuracy}, time.perf_counter() - started)
+        outcome.record({"loss": float(loss), "accuracy": accuracy}, time.perf_counter() - started)
         if on_epoch_end:
             on_epoch_end(epoch, loss)

@@ -1,7 +1,7 @@
 """A trained model reads the user's own text: --predict TEXT, --predict-file PATH, --model PATH.
 
 One path for every script that predicts: read the texts (one line of error for empty, binary
-or non-UTF-8 input), choose the model (common/runs/run_folder.py: the newest complete run on real
+or non-UTF-8 input), choose the model (common/records/run_folder.py: the newest complete run on real
 data, unless --model names one) and say on stderr which run answers, encode the texts exactly
 as training did with the vocabulary saved beside the model (vocabulary.json; an older run
 without one uses the dataset's word index in the Keras cache), and print one tab-separated
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from common.runs import run_folder
+from common import files
 from common.cli import flag_name
 from common.errors import ScriptError, UsageError, cannot_load
+from common.records import run_folder
 from common.text import OOV, Vocabulary, datasets, read_utf8, tokenizers
 
 VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
@@ -24,7 +25,6 @@ EXPLAINED = "explained"  # runs/<script>/explained/<time>.html: one page per --e
 GATES = "gates"  # runs/<script>/gates/<time>.png: one figure per --gates
 
 PREVIEW_LENGTH = 70
-WITH_SEEDS = "--predict answers with one trained model; it does not go with --seeds"
 
 
 def options(answer, gates=False):
@@ -115,34 +115,34 @@ def preview(text):
     return text if len(text) <= PREVIEW_LENGTH else text[:PREVIEW_LENGTH - 3] + "..."
 
 
-def print_answers(model, vocabulary, texts, maxlen, answer, explained_as=None, page_folder=None):
+def print_answers(model, vocabulary, texts, maxlen, answer, explains=None, towards=None, page_folder=None):
     """One line per text: the columns that answer(probabilities of one text) gives, then the text's start.
-    With explained_as (score, towards: common/predict/explain.py), each word's part in the answer after
-    its line, and an HTML page in page_folder; the texts as they are go through the model once,
-    in the same batch as their variants."""
+    With explains (a text's score; towards: what it measures, common/predict/explain.py), each word's
+    part in the answer after its line, and an HTML page in page_folder; the texts as they are go
+    through the model once, in the same batch as their variants."""
     import keras
 
     from common import training
     from common.predict import explain
 
     encoded = [vocabulary.encode(text) for text in texts]
-    if explained_as is None:
+    if explains is None:
         probabilities = model.predict(training.batches(keras.utils.pad_sequences(encoded, maxlen=maxlen)), verbose=0)
     else:
-        explained = explain.explain(model, vocabulary, texts, maxlen, explained_as[0])
+        explained = explain.explain(model, vocabulary, texts, maxlen, explains)
         probabilities = [text.probabilities for text in explained]
     lines = []
     for number, (text, ids, row) in enumerate(zip(texts, encoded, probabilities), start=1):
         if not vocabulary.knows_any(ids):
             print(f"note: text {number} has no word the model knows; its answer is a guess", file=sys.stderr)
         lines.append("\t".join([*answer(row), preview(text)]))
-    if explained_as is None:
+    if explains is None:
         print(*lines, sep="\n")
         return
-    explain.print_explained(explained, lines, explained_as[1])
-    page = run_folder.write_text(run_folder.new_file(page_folder, ".html"),
-                                 explain.page(explained, [" ".join(line.split("\t")[:-1]) for line in lines],
-                                              f"{page_folder.parent.name} --explain"))
+    explain.print_explained(explained, lines, towards)
+    page = files.write_text(files.new_file(page_folder, ".html"),
+                            explain.page(explained, [" ".join(line.split("\t")[:-1]) for line in lines],
+                                         f"{page_folder.parent.name} --explain"))
     print(f"Explained: {page}", file=sys.stderr)
 
 
@@ -184,10 +184,15 @@ def saved_vocabulary(model_path):
     return Vocabulary(word_index, num_words, tokenizer.split), maxlen
 
 
-def encoding_for(model, path, config, dataset):
+def encoding_for(model, path, config, dataset, given=()):
     """(Vocabulary, maxlen) that the model at `path` was trained with: the one saved beside it; for
-    an older run without it, keras.datasets.<dataset>'s word index cut to the settings."""
+    an older run without it, keras.datasets.<dataset>'s word index cut to the settings (given: the
+    flags the command line gave, which may set them only then)."""
     if (Path(path).parent / VOCABULARY).exists() or dataset is None:
+        for flag in ("--num-words", "--maxlen"):
+            if flag in given:
+                raise UsageError(f"{flag} does not go with a run that saved its vocabulary ({path.parent}): "
+                                 "its model reads text as it was trained")
         vocabulary, maxlen = saved_vocabulary(path)
         check_fits(model, path, {"num_words": vocabulary.num_words, "maxlen": maxlen},
                    lambda trained: "the vocabulary saved beside it is another run's")
@@ -196,18 +201,16 @@ def encoding_for(model, path, config, dataset):
     return datasets.vocabulary(dataset, config.num_words), config.maxlen
 
 
-def main(args, config, dataset, answer, explained_as=None):
+def main(args, config, dataset, answer, explains=None, towards=None):
     """The whole --predict path; exit code 0. `dataset` names keras.datasets.<dataset>, whose word
     index encodes text for a run saved before runs kept their vocabulary (None: none such);
-    explained_as: (score, towards) for --explain (common/predict/explain.py)."""
-    if getattr(config, "seeds", 1) > 1:
-        raise UsageError(WITH_SEEDS)
+    explains, towards: --explain's score and what it measures (common/predict/explain.py)."""
     texts = read_texts(args)  # bad text fails before any model is loaded
     path = model_path(args.model, args.script, dry_run=args.dry_run)
     model = trained_model(path, args.script)
     print(run_folder.provenance(path, "Answering"), file=sys.stderr)
-    vocabulary, maxlen = encoding_for(model, path, config, dataset)
-    print_answers(model, vocabulary, texts, maxlen, answer, explained_as if args.explain else None,
+    vocabulary, maxlen = encoding_for(model, path, config, dataset, args.given)
+    print_answers(model, vocabulary, texts, maxlen, answer, explains, towards,
                   run_folder.script_folder(args.script, args.dry_run) / EXPLAINED)
     return 0
 
@@ -225,13 +228,13 @@ def gates_main(args, config, dataset):
     path = model_path(args.model, args.script, dry_run=args.dry_run)
     model = trained_model(path, args.script)
     print(run_folder.provenance(path, "Drawing"), file=sys.stderr)
-    vocabulary, maxlen = encoding_for(model, path, config, dataset)
+    vocabulary, maxlen = encoding_for(model, path, config, dataset, args.given)
     ids = vocabulary.encode(args.gates)
     steps, difference = gates.run(model, keras.utils.pad_sequences([ids], maxlen=maxlen)[0])
     words = [word if known != OOV else f"{word}?" for word, known in zip(vocabulary.split(args.gates), ids[1:])]
     labels = gates.step_labels(words, len(steps), maxlen, *gates.windows(model))
     figure = gates.figure(steps, labels, f"{args.script}: the LSTM's gates over\n\"{preview(args.gates)}\"")
-    out = run_folder.new_file(run_folder.script_folder(args.script, args.dry_run) / GATES, ".png")
+    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / GATES, ".png")
     figure.savefig(out, dpi=100)
     plots.show_or_close(figure, show=False)
     forget = float(np.mean([step[1].mean() for step in steps[gates.text_steps(labels):]]))

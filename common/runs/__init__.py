@@ -1,5 +1,6 @@
 """One run of a script: its folder (new for every run, never overwritten), the clean stops
-while it trains, and what it leaves behind (the files are described in common/runs/run_folder.py)."""
+while it trains, and what it leaves behind (the files are described in common/records/run_folder.py);
+and groups of runs, one per seed (seeds.py)."""
 import datetime
 import os
 import platform
@@ -7,9 +8,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from common import compare
-from common.runs import run_folder
-from common.errors import UsageError
+from common import compare, files
+from common.records import run_folder
 from common.runs.outcome import Outcome, SignalStops, report_nan
 
 
@@ -17,7 +17,7 @@ def plan_folder(script, out=None, dry_run=False):
     """Check, before any data is loaded, that this run's folder can be written; return it. A dry
     run's default folder is under runs/<script>/dry-run/, apart from real work: it never becomes
     the model --predict answers with, nor the previous run a real one is compared with."""
-    folder = Path(out) if out else run_folder.script_folder(script, dry_run) / run_folder.timestamp()
+    folder = Path(out) if out else run_folder.script_folder(script, dry_run) / files.timestamp()
     return run_folder.plan(folder, fixed=bool(out))
 
 
@@ -58,13 +58,13 @@ class Run:
 
     def __init__(self, args, config, unit="epoch"):
         self.script, self.config, self.args = args.script, config, args
-        self.unit = unit  # what one entry of the history is: an epoch, or a step of a --text-file run
         self.planned_folder = plan_folder(args.script, args.out, args.dry_run)
         self.folder = None
-        self.outcome = Outcome()
+        self.outcome = Outcome(unit)  # unit: what one entry of the history is (an epoch, a step, a distance)
         self.signal_stops = SignalStops(self.outcome)
         self.started = None
         self.data = {}  # how many examples it trained and was tested on (common/text/datasets.py: sizes)
+        self.ran = {}  # what ran where a setting asks for what this machine cannot do (BATCH_HALVES off TensorFlow)
 
     def path(self, name):
         return self.folder / name
@@ -101,15 +101,16 @@ class Run:
                                      else self.outcome.status)
 
     def metrics(self, extra=None):
-        settings, outcome, unit = vars(self.config), self.outcome, self.unit
+        settings, outcome, unit = vars(self.config), self.outcome, self.outcome.unit
         return {
             "script": self.script,
             "status": outcome.status,
-            f"{unit}s_completed": outcome.epochs_completed,
+            f"{unit}s_completed": outcome.done,
             f"{unit}s_planned": settings.get(f"{unit}s"),
             **{f"test_{name}": value for name, value in self.evaluation.items()},
-            f"seconds_per_{unit}": [round(s, 3) for s in outcome.seconds_per_epoch],
+            f"seconds_per_{unit}": [round(s, 3) for s in outcome.seconds],
             "settings": settings,
+            **({"ran": self.ran} if self.ran else {}),
             "seed": settings.get("seed"),
             "synthetic_data": bool(self.args.dry_run),
             **self.data,
@@ -126,15 +127,16 @@ class Run:
         text files (texts: name -> content), history.csv and metrics.json, each atomically; say
         where they went and how this run compares with the previous one; return the exit code."""
         metrics = self.metrics(extra)
-        write = run_folder.write_atomically
+        write = files.write_atomically
         written = [write(self.path(figure_file), lambda p: figure.savefig(p, format="png", dpi=110)),
                    *([write(self.path(model_file), model.save)] if model is not None else []),
-                   *(run_folder.write_text(self.path(name), text) for name, text in (texts or {}).items()),
-                   *run_folder.write_record(self.folder, self.history, self.outcome.seconds_per_epoch, metrics,
-                                            unit=self.unit)]
+                   *(files.write_text(self.path(name), text) for name, text in (texts or {}).items()),
+                   *run_folder.write_record(self.folder, self.history, self.outcome.seconds, metrics,
+                                            unit=self.outcome.unit)]
         if not self.completed:
-            print(f"Run stopped ({self.outcome.status}) in {self.unit} {self.outcome.stopped_in_epoch}; "
-                  f"what the {self.outcome.epochs_completed} complete {self.unit}(s) learned is saved.")
+            unit = self.outcome.unit
+            print(f"Run stopped ({self.outcome.status}) in {unit} {self.outcome.stopped_in}; "
+                  f"what the {self.outcome.done} complete {unit}(s) learned is saved.")
         print("Saved:", *(f"  {path}" for path in written), sep="\n")
         comparison = compare.summary_against_previous(self.script, self.folder, metrics)
         if comparison:
@@ -145,25 +147,3 @@ class Run:
 
         plots.show_or_close(figure, self.args.show)
         return self.outcome.exit_code
-
-
-def start(script_file, config, args, train, predicting=None, book=None, explained_as=None):
-    """What every Keras script's main() does after parsing its command line, in one order:
-    --predict answers with a trained model (predicting: the keras.datasets name whose word index
-    reads old runs' text, and the function that words the answer; explained_as: what --explain
-    explains, common/predict/explain.py); --seeds N trains one run per
-    seed, each in its own process; else train(config, args, run) trains this run. Returns the
-    exit code."""
-    from common import predict
-    from common.runs import seeds
-
-    if getattr(args, "explain", False) and not predict.wanted(args):
-        raise UsageError("--explain goes with --predict TEXT or --predict-file PATH: it explains their answers")
-    if getattr(args, "gates", None) is not None:
-        return predict.gates_main(args, config, predicting[0])
-    if predict.wanted(args):
-        dataset, answer = predicting
-        return predict.main(args, config, dataset, answer=answer, explained_as=explained_as)
-    if config.seeds > 1:  # one run per seed, each in its own process, then their spread
-        return seeds.main(script_file, config, args, book=book)
-    return train(config, args, Run(args, config))  # Run refuses a folder it cannot write, before any data loads

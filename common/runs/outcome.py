@@ -1,60 +1,50 @@
-"""How a training run ended, and stopping one cleanly on Ctrl-C or SIGTERM. Needs no framework,
-so the NumPy training loop shares it with Keras's, and the command line (common/cli.py) uses it
-before anything loads."""
-import os
+"""How a training run ended, and stopping one cleanly on Ctrl-C or SIGTERM. Needs no framework:
+the NumPy training loops fill an Outcome as Keras's fit does (common/training.py: Guard)."""
+import math
 import signal
 import sys
-from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-class TerminalStderr:
-    """The file descriptor of the user's stderr: 2, except while Keras loads with descriptor 2
-    captured (common/keras_setup.py), when it is a saved copy of it."""
-
-    fd = 2
-
-
-def stop_quietly_on_signals():
-    """From now on Ctrl-C or SIGTERM ends the script with one line and exit code 130 or 143, even
-    while Keras loads. A run's training and saving take the signals over (SignalStops below)
-    and give them back."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop_quietly)
-
-
-def stop_quietly(signum, frame):
-    name = signal.Signals(signum).name
-    os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
-    raise SystemExit(128 + signum)
-
+from common.signals import Hold, quiet_about_interrupts
 
 EXIT_CODES = {"completed": 0, "interrupted (SIGINT)": 130, "interrupted (SIGTERM)": 143, "nan loss": 1}
 
 
 @dataclass
 class Outcome:
-    """What training did: the history of the completed epochs, their duration, and why it stopped."""
+    """What training did, counted in its unit (an epoch; a step of char_rnn_text.py; a distance of
+    vanishing_gradient.py): the history of the complete ones, the seconds each took, and why it
+    stopped."""
 
-    history: dict = field(default_factory=dict)
-    seconds_per_epoch: list = field(default_factory=list)
+    unit: str = "epoch"
+    history: dict = field(default_factory=dict)  # metric -> its value after each complete unit
+    seconds: list = field(default_factory=list)  # how long each complete unit took
     evaluation: dict = field(default_factory=dict)  # the test set's metrics after the last complete epoch
     status: str = "completed"
-    stopped_in_epoch: int = 0
+    stopped_in: int = 0  # the unit (counted from 1) that a stop cut short
     signal_after_training: int = 0  # a Ctrl-C or SIGTERM that came while the run was evaluated or saved
     # Set by the training loop: puts the weights back as the last complete epoch left them, so that
     # a stopped run's model holds what its history describes (nothing half-learned from a cut epoch).
     back_to_last_complete_epoch: object = None
 
-    def record_epoch(self, metrics, seconds):
-        """Append one complete epoch: each metric's value, and how long the epoch took."""
+    def record(self, metrics, seconds):
+        """Append one complete unit: each metric's value, and how long it took."""
         for name, value in metrics.items():
             self.history.setdefault(name, []).append(float(value))
-        self.seconds_per_epoch.append(seconds)
+        self.seconds.append(seconds)
 
     @property
-    def epochs_completed(self):
-        return len(self.seconds_per_epoch)
+    def done(self):
+        """How many units are complete."""
+        return len(self.seconds)
+
+    def loss_is_finite(self, loss):
+        """The one NaN check of every training loop: a loss that is not finite marks the run
+        stopped by it; returns whether training may go on."""
+        if self.completed and not math.isfinite(float(loss)):
+            self.status = "nan loss"
+        return self.completed
 
     @property
     def completed(self):
@@ -117,48 +107,13 @@ class SignalStops:
         finally:
             self.in_training, sys.unraisablehook = False, hook_before
             if not self.outcome.completed:
-                if not self.outcome.stopped_in_epoch:
-                    self.outcome.stopped_in_epoch = self.outcome.epochs_completed + 1
+                if not self.outcome.stopped_in:
+                    self.outcome.stopped_in = self.outcome.done + 1
                 if self.outcome.back_to_last_complete_epoch:
                     self.outcome.back_to_last_complete_epoch()
 
 
-class Hold:
-    """Whether a block that must not be cut (signals_held) is running, and whether a stop at once
-    (a second Ctrl-C) waits for its end."""
-
-    depth = 0
-    stop_waiting = False
-
-
-@contextmanager
-def signals_held():
-    """A second Ctrl-C that comes inside this block stops training when the block is done, not in
-    its middle: the NumPy networks' parameter updates are never left half-applied."""
-    Hold.depth += 1
-    try:
-        yield
-    finally:
-        Hold.depth -= 1
-        if not Hold.depth and Hold.stop_waiting:
-            Hold.stop_waiting = False
-            raise KeyboardInterrupt
-
-
-def quiet_about_interrupts(hook):
-    """Python's hook for exceptions it cannot raise, less the second Ctrl-C's KeyboardInterrupt.
-
-    A second Ctrl-C that lands while a garbage-collection callback runs (JAX registers one, and
-    it is imported beside PyTorch too) cannot leave that callback: Python prints it as
-    "Exception ignored ..." with a traceback and goes on. Training stops after the step anyway,
-    because the first Ctrl-C asked for that, so there is nothing to say."""
-    def hook_without_interrupts(unraisable):
-        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
-            hook(unraisable)
-    return hook_without_interrupts
-
-
 def report_nan(outcome):
     if outcome.status == "nan loss":
-        print(f"Training stopped: the loss became NaN in epoch {outcome.stopped_in_epoch}. "
+        print(f"Training stopped: the loss became NaN in {outcome.unit} {outcome.stopped_in}. "
               "A learning rate that is too high is the usual cause; try a smaller one.", file=sys.stderr)

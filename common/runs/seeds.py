@@ -14,16 +14,15 @@ import sys
 import time
 from pathlib import Path
 
-from common import predict
-from common.runs import run_folder
+from common import files
 from common.cli import flag_name
-from common.errors import UsageError
-from common.runs.spread import spread
+from common.records import run_folder
+from common.records.spread import spread
 
 
 def claim_group_folder(script, out, dry_run):
-    """The group's folder, made for this process alone (common/runs/run_folder.py: claim)."""
-    folder = Path(out) if out else run_folder.script_folder(script, dry_run) / f"{run_folder.timestamp()}-seeds"
+    """The group's folder, made for this process alone (common/records/run_folder.py: claim)."""
+    folder = Path(out) if out else run_folder.script_folder(script, dry_run) / f"{files.timestamp()}-seeds"
     return run_folder.claim(run_folder.plan(folder, fixed=bool(out)), fixed=bool(out))
 
 
@@ -68,8 +67,6 @@ def summarize(members, book):
 
 def main(script_path, config, args, book=None):
     """Train the seeds one after another; summarize what finished; return the exit code."""
-    if predict.wanted(args):
-        raise UsageError(predict.WITH_SEEDS)
     script = Path(script_path).stem
     folder = claim_group_folder(script, args.out, args.dry_run)
     book = {} if args.dry_run else book  # synthetic data says nothing about the book's numbers
@@ -93,18 +90,17 @@ def main(script_path, config, args, book=None):
         run_folder.release(folder)
         return code
     summary, lines = summarize(members, book)
-    # What the members ran with (a setting such as BATCH_HALVES records whether it could run)
-    settings = {name: value for name, value in {**vars(config), **members[0].settings}.items()
-                if name not in ("seed", "seeds")}
+    settings = {name: value for name, value in vars(config).items() if name not in ("seed", "seeds")}
+    ran = members[0].metrics.get("ran")  # what ran where a setting could not (BATCH_HALVES off TensorFlow)
     summary = {"script": script, "status": status, "seeds": seeds, "finished": finished, "seconds": round(seconds, 1),
-               "settings": settings, "synthetic_data": bool(args.dry_run), "book": book or {}, **summary,
-               "started": started_at}
+               "settings": settings, **({"ran": ran} if ran else {}), "synthetic_data": bool(args.dry_run),
+               "book": book or {}, **summary, "started": started_at}
     from common import plots
 
     figure = plots.seeds_figure(run_folder.Group(folder, summary, members), book or {})
-    written = [run_folder.write_atomically(folder / run_folder.SEEDS_FIGURE,
-                                           lambda path: figure.savefig(path, format="png", dpi=110)),
-               run_folder.write_text(folder / run_folder.GROUP, json.dumps(summary, indent=2) + "\n")]
+    written = [files.write_atomically(folder / run_folder.SEEDS_FIGURE,
+                                      lambda path: figure.savefig(path, format="png", dpi=110)),
+               files.write_text(folder / run_folder.GROUP, json.dumps(summary, indent=2) + "\n")]
     run_folder.release(folder)
     plots.show_or_close(figure, show=False)
     print(*lines, sep="\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common.errors import ScriptError
 
-PADDING, START, OOV, INDEX_FROM = 0, 1, 2, 3
+START, OOV, INDEX_FROM = 1, 2, 3  # and 0: padding
 FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 UNKNOWN_MARK = "?"  # how decode shows an out-of-vocabulary id
 _TO_SPACES = str.maketrans(FILTERS, " " * len(FILTERS))

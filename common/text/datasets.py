@@ -18,7 +18,7 @@ import numpy as np
 
 from common import keras_reliance
 from common.errors import ScriptError
-from common.text import INDEX_FROM, START, Vocabulary
+from common.text import INDEX_FROM, OOV, START, Vocabulary
 
 AS_IS_SWITCH = "USE_CACHED_DATA_AS_IS"  # =1 (or true, yes): use a readable cached file whatever its checksum
 OFFLINE_WAY_IN = f"README: 'No network?' ({AS_IS_SWITCH}=1 uses a copy from elsewhere)"
@@ -43,13 +43,47 @@ def unreadable(path):
 
 def load(dataset, **arguments):
     """keras.datasets.<dataset>.load_data(**arguments) through the guard below; a cached copy
-    that USE_CACHED_DATA_AS_IS accepts is read by keras_reliance.AS_IS_LOADERS instead."""
+    that USE_CACHED_DATA_AS_IS accepts is read by AS_IS_LOADERS (below) instead."""
     import keras
 
     with keras_cache(f"{dataset}.npz") as as_is:
         if as_is:
-            return keras_reliance.AS_IS_LOADERS[dataset](as_is, **arguments)
+            return AS_IS_LOADERS[dataset](as_is, **arguments)
         return getattr(keras.datasets, dataset).load_data(**arguments)
+
+
+# keras.datasets.reuters and imdb refuse a copy with another checksum, so a copy used as it is
+# (USE_CACHED_DATA_AS_IS) is read here as they read theirs with the scripts' arguments: shuffled
+# by RandomState(keras_reliance.SHUFFLE_SEED), start mark 1, ids + 3, and ids from num_words on
+# as 2 (common/text's START, INDEX_FROM and OOV: the conventions Keras's datasets set).
+# tests/test_keras_reliance.py checks that Keras's own loaders give the same arrays.
+
+def encoded(sequences, num_words):
+    return [[START] + [w + INDEX_FROM if w + INDEX_FROM < num_words else OOV for w in x] for x in sequences]
+
+
+def shuffled(rng, xs, labels):
+    indices = np.arange(len(xs))
+    rng.shuffle(indices)
+    return xs[indices], labels[indices]
+
+
+def reuters_as_is(path, num_words, test_split=0.2):  # Keras's default split
+    with np.load(path, allow_pickle=True) as archive:  # the user's own file, placed in the cache by hand
+        xs, labels = shuffled(np.random.RandomState(keras_reliance.SHUFFLE_SEED), archive["x"], archive["y"])
+    xs, cut = encoded(xs, num_words), int(len(xs) * (1 - test_split))
+    return ((np.array(xs[:cut], dtype="object"), np.array(labels[:cut])),
+            (np.array(xs[cut:], dtype="object"), np.array(labels[cut:])))
+
+
+def imdb_as_is(path, num_words):
+    rng = np.random.RandomState(keras_reliance.SHUFFLE_SEED)  # one generator for both parts, as Keras has it
+    with np.load(path, allow_pickle=True) as archive:
+        parts = [shuffled(rng, archive[f"x_{part}"], archive[f"y_{part}"]) for part in ("train", "test")]
+    return tuple((np.array(encoded(xs, num_words), dtype="object"), labels) for xs, labels in parts)
+
+
+AS_IS_LOADERS = {"reuters": reuters_as_is, "imdb": imdb_as_is}
 
 
 @contextmanager

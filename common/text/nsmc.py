@@ -17,10 +17,9 @@ import sys
 
 import numpy as np
 
-from common import keras_reliance
-from common.runs import run_folder
-from common.text import datasets
+from common import files, keras_reliance
 from common.errors import ScriptError
+from common.text import datasets
 
 URL = "https://raw.githubusercontent.com/e9t/nsmc/master/"
 FILES = ("ratings_train.txt", "ratings_test.txt")
@@ -86,7 +85,7 @@ def tokenized(tokenizer, sources, texts):
     record = {"tokenizer": tokenizer.name, "version": tokenizer.version, "sources": sources, "tokens": tokens}
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        run_folder.write_text(cache, json.dumps(record, ensure_ascii=False))
+        files.write_text(cache, json.dumps(record, ensure_ascii=False))
         print(f"Tokens cached in {cache}: the next run starts at once")
     except OSError as error:  # a read-only cache: this run goes on with the tokens in hand
         print(f"note: the tokens could not be cached in {cache.parent} ({error.strerror or error}); "

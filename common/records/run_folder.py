@@ -8,7 +8,6 @@ a file. Loads nothing heavy: `--rerun` and `python -m common.compare` read runs 
 TensorFlow.
 """
 import csv
-import datetime
 import io
 import json
 import os
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import ScriptError
+from common.files import write_text
 
 RUNS_ROOT = Path("runs")
 DRY_RUNS = "dry-run"  # runs/<script>/dry-run/<timestamp>/: dry runs, apart from real work
@@ -78,36 +78,22 @@ def release(folder):
     (Path(folder) / CLAIM).unlink(missing_ok=True)
 
 
-def write_atomically(path, write):
-    """Write through a temporary file and rename it: a crash never leaves half a file."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")  # keeps the suffix Keras checks
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
-
-
-def write_text(path, text):
-    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-
-
-def history_csv(history, seconds_per_epoch, unit="epoch"):
-    """One row per epoch (or step): every metric Keras logged, and the epoch's seconds."""
+def history_csv(history, seconds, unit="epoch"):
+    """One row per complete unit (an epoch, a step, a distance): its number, or its value where
+    the history holds one (vanishing_gradient.py's distances), every metric logged, its seconds."""
     buffer = io.StringIO()
-    metrics = list(history)
+    metrics = [name for name in history if name != unit]
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([unit, *metrics, "seconds"])
-    for epoch, seconds in enumerate(seconds_per_epoch):
-        writer.writerow([epoch + 1, *(repr(history[m][epoch]) for m in metrics), f"{seconds:.3f}"])
+    for row, took in enumerate(seconds):
+        number = repr(history[unit][row]) if unit in history else row + 1
+        writer.writerow([number, *(repr(history[m][row]) for m in metrics), f"{took:.3f}"])
     return buffer.getvalue()
 
 
-def write_record(folder, history, seconds_per_epoch, metrics, unit="epoch"):
+def write_record(folder, history, seconds, metrics, unit="epoch"):
     """history.csv and metrics.json; returns their paths."""
-    return [write_text(Path(folder) / HISTORY, history_csv(history, seconds_per_epoch, unit)),
+    return [write_text(Path(folder) / HISTORY, history_csv(history, seconds, unit)),
             write_text(Path(folder) / METRICS, json.dumps(metrics, indent=2) + "\n")]
 
 
@@ -259,23 +245,6 @@ def recorded_settings(folder, script):
     if recorded_script != script:
         raise ScriptError(f"--rerun: {folder} is a run of {recorded_script}, not of {script}")
     return {name.upper(): value for name, value in settings.items()}, bool(recorded.get("synthetic_data"))
-
-
-def timestamp():
-    """A new run folder's name: the time it started, to the second."""
-    return datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-
-
-def new_file(folder, suffix, stem=""):
-    """A path under `folder` (made if missing) named for the time now, `stem` and `suffix`, that
-    names no existing file: a figure or page never replaces an earlier one."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path, number = folder / f"{timestamp()}{stem}{suffix}", 1
-    while path.exists():
-        number += 1
-        path = folder / f"{timestamp()}{stem}-{number}{suffix}"
-    return path
 
 
 def script_folder(script, dry_run=False):

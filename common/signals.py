@@ -1,0 +1,64 @@
+"""Ctrl-C and SIGTERM, answered quietly: one line and exit code 130 or 143 from the moment the
+command line is read, and blocks that a stop at once must not cut. Standard library only, so
+the command line (common/cli.py) and the notes' NumPy cells use it before anything loads."""
+import os
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class TerminalStderr:
+    """The file descriptor of the user's stderr: 2, except while Keras loads with descriptor 2
+    captured (common/keras_setup.py), when it is a saved copy of it."""
+
+    fd = 2
+
+
+def stop_quietly_on_signals():
+    """From now on Ctrl-C or SIGTERM ends the script with one line and exit code 130 or 143, even
+    while Keras loads. A run's training and saving take the signals over (common/runs/outcome.py: SignalStops)
+    and give them back."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_quietly)
+
+
+def stop_quietly(signum, frame):
+    name = signal.Signals(signum).name
+    os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
+    raise SystemExit(128 + signum)
+
+
+class Hold:
+    """Whether a block that must not be cut (signals_held) is running, and whether a stop at once
+    (a second Ctrl-C) waits for its end."""
+
+    depth = 0
+    stop_waiting = False
+
+
+@contextmanager
+def signals_held():
+    """A second Ctrl-C that comes inside this block stops training when the block is done, not in
+    its middle: the NumPy networks' parameter updates are never left half-applied."""
+    Hold.depth += 1
+    try:
+        yield
+    finally:
+        Hold.depth -= 1
+        if not Hold.depth and Hold.stop_waiting:
+            Hold.stop_waiting = False
+            raise KeyboardInterrupt
+
+
+def quiet_about_interrupts(hook):
+    """Python's hook for exceptions it cannot raise, less the second Ctrl-C's KeyboardInterrupt.
+
+    A second Ctrl-C that lands while a garbage-collection callback runs (JAX registers one, and
+    it is imported beside PyTorch too) cannot leave that callback: Python prints it as
+    "Exception ignored ..." with a traceback and goes on. Training stops after the step anyway,
+    because the first Ctrl-C asked for that, so there is nothing to say."""
+    def hook_without_interrupts(unraisable):
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            hook(unraisable)
+    return hook_without_interrupts
