@@ -62,6 +62,7 @@ from common.notes import char_lm
 from common.records import run_folder
 
 ALPHABET = "alphabet.json"  # saved with the run: the characters in one-hot order
+MOST_GENERATED = 1_000_000  # characters --generate writes at most: a long novel's worth
 SAMPLES = "samples.txt"
 
 
@@ -124,8 +125,9 @@ def learn_text(config, args, run):
 
 def generate_from_saved(args, config):
     """--generate N [--model PATH]: new text from a saved run; exit code 0."""
-    if args.generate < 1:
-        raise cli.UsageError(f"--generate must be a positive number of characters; got {args.generate}")
+    if not 1 <= args.generate <= MOST_GENERATED:
+        raise cli.UsageError(f"--generate must be a number of characters from 1 to {MOST_GENERATED:,}; "
+                             f"got {args.generate:,}")
     path = saved_model(args.model)
     print(run_folder.provenance(path, "Writing"), file=sys.stderr)
     if path.suffix != ".npz":
@@ -133,8 +135,11 @@ def generate_from_saved(args, config):
     alphabet = char_lm.load_alphabet(path.parent / ALPHABET)
     learner = char_lm.saved_learner(path, alphabet, lambda cell, size, streams: char_rnn_hello.build_model(
         SimpleNamespace(impl="keras", cell=cell, hidden_size=size, learning_rate=config.learning_rate), alphabet, streams))
-    ids = learner.sample(0, args.generate, config.temperature, np.random.default_rng(config.seed))
-    print(alphabet[0] + "".join(alphabet[i] for i in ids))
+    # Each character as it is chosen: a long text shows as it grows, and a Ctrl-C keeps what is written.
+    print(alphabet[0], end="", flush=True)
+    for number, i in enumerate(learner.sample(0, args.generate, config.temperature, np.random.default_rng(config.seed))):
+        print(alphabet[i], end="", flush=number % 50 == 0)
+    print()
     return 0
 
 

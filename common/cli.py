@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+from common import errors
 from common.errors import ScriptError, UsageError  # noqa: F401 (scripts raise them as cli.UsageError)
 from common.records.run_folder import recorded_settings
-from common.signals import stop_quietly_on_signals
+from common.signals import stop_quietly_on_signals, stop_quietly_when_stdout_closes
 
 CONSTANT_LINE = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*[^#]+?(?:#\s*(.*))?$")
 SETTING_TYPES = (bool, int, float, str)
@@ -148,14 +149,9 @@ def convert(settings, name, text):
     return value
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(f"{message} (see --help)")
-
-
 def build_parser(settings):
     comments = read_comments(settings.script_path)
-    parser = _Parser(
+    parser = errors.OneLineParser(
         prog=settings.script_path.name,
         description=settings.description,
         epilog="Every setting is a constant at the top of the script; a flag overrides it for one run.",
@@ -249,7 +245,10 @@ def parse(settings, argv=None):
     `given`: the flags the command line gave (check_together has checked which go together).
     """
     parser = build_parser(settings)
-    args, unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    for text in argv:
+        check_utf8(text)
+    args, unknown = parser.parse_known_args(argv)
     if unknown:
         guess = difflib.get_close_matches(unknown[0].split("=")[0], known_flags(settings), n=1)
         hint = f"; did you mean {guess[0]}?" if guess else " (see --help)"
@@ -274,6 +273,18 @@ def parse(settings, argv=None):
         if not holds(config):
             raise UsageError(message)
     return config, args
+
+
+def check_utf8(text):
+    """UsageError for a command-line word that is not UTF-8 (Python keeps such bytes as lone
+    surrogates, which a tokenizer cannot read): the terminal speaks another encoding."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")[:12]
+        raise UsageError(f"the command line holds bytes that are not UTF-8 ({raw!r}...): set the terminal to UTF-8 "
+                         "(a Korean Windows console speaks CP949: chcp 65001), or put the text in a UTF-8 file "
+                         "for --predict-file") from None
 
 
 def recorded_value(settings, name, value, folder):
@@ -307,6 +318,7 @@ def fail(error, code):
 def answer_early(settings):
     """Answer --help, or refuse a wrong flag, before the script loads its framework (seconds);
     from here on Ctrl-C is one line, not a traceback from the middle of an import."""
+    stop_quietly_when_stdout_closes()  # `--help | head -3` too
     try:
         parse(settings)
     except UsageError as error:
@@ -317,10 +329,14 @@ def answer_early(settings):
 
 
 def main_guard(main, argv=None):
-    """Run a script's main(): user errors become one line and an exit code, never a traceback."""
+    """Run a script's main(): user errors become one line and an exit code, never a traceback.
+    A closed standard output (`script | head`) ends it quietly, as a Unix tool; a setting too
+    large for memory is one line."""
     stop_quietly_on_signals()
+    stop_quietly_when_stdout_closes()
     try:
         code = main(argv)
+        sys.stdout.flush()  # a closed pipe shows here at the latest, not at Python's exit
     except UsageError as error:
         code = fail(error, 2)
     except ScriptError as error:
@@ -328,4 +344,8 @@ def main_guard(main, argv=None):
     except KeyboardInterrupt:
         print(f"{Path(sys.argv[0]).name}: interrupted", file=sys.stderr)
         code = 130
+    except Exception as error:
+        if not errors.is_out_of_memory(error):
+            raise
+        code = fail(errors.out_of_memory(sys.argv[1:] if argv is None else argv), 1)
     sys.exit(code or 0)

@@ -1,6 +1,6 @@
 """Compare runs: which settings differ between them, and what that did to the results.
 
-    python -m common.compare                          # every run of the most recent script in runs/
+    python -m common.compare                          # every run of the script run most recently on real data
     python -m common.compare runs/reuters_lstm        # every run of one script
     python -m common.compare RUN_FOLDER RUN_FOLDER    # just these runs
     python -m common.compare GROUP_A GROUP_B          # two --seeds groups: a real difference, or noise?
@@ -13,14 +13,13 @@ standard deviation over the seeds, its seeds as a range) and one band. Runs on s
 the difference of their mean test accuracies with a 95% confidence interval (Welch's t) and
 says whether that is within seed noise. Reads only the run folders' files; loads no TensorFlow.
 """
-import argparse
 import sys
 from pathlib import Path
 
-from common.errors import ScriptError, UsageError
+from common.errors import OneLineParser, ScriptError, UsageError
 from common.files import new_file, write_atomically
-from common.records.run_folder import (DRY_RUNS, GROUP, METRICS, RUNS_ROOT, Group, is_group, is_number, is_run,
-                                      read_group, read_run, runs_newest_first, script_folder)
+from common.records.run_folder import (DRY_RUNS, GROUP, METRICS, NOT_RUNS, RUNS_ROOT, Group, is_group, is_number,
+                                      is_run, read_group, read_run, runs_newest_first, script_folder)
 from common.records.spread import welch_interval
 
 FIGURES = RUNS_ROOT / "compare"  # where the figures go unless --out names a file
@@ -28,11 +27,15 @@ FIGURES = RUNS_ROOT / "compare"  # where the figures go unless --out names a fil
 
 def run_folders(paths):
     """Expand the command line: a folder of runs stands for every run and group in it (its dry
-    runs, in dry-run/, only when named). No paths: every run of the script run most recently."""
+    runs, in dry-run/, only when named). No paths: every run of the script run most recently on
+    real data; with no real run yet, the dry runs of the script dry-run most recently."""
     if not paths:
-        records = [path for pattern in (f"*/*/{METRICS}", f"*/*/{GROUP}", f"*/{DRY_RUNS}/*/{METRICS}",
-                                        f"*/{DRY_RUNS}/*/{GROUP}") for path in RUNS_ROOT.glob(pattern)]
-        newest = max(records, key=lambda p: p.stat().st_mtime, default=None)
+        for patterns in ((f"*/*/{METRICS}", f"*/*/{GROUP}"), (f"*/{DRY_RUNS}/*/{METRICS}", f"*/{DRY_RUNS}/*/{GROUP}")):
+            records = [path for pattern in patterns for path in RUNS_ROOT.glob(pattern)
+                       if path.parent.name not in NOT_RUNS]
+            newest = max(records, key=lambda p: p.stat().st_mtime, default=None)
+            if newest is not None:
+                break
         if newest is None:
             raise ScriptError(f"no runs under {RUNS_ROOT}/ yet: run a script first, or name run folders")
         paths = [newest.parent.parent]
@@ -41,7 +44,7 @@ def run_folders(paths):
         if not path.is_dir():
             raise ScriptError(f"{path} is not a folder")
         folders += [path] if is_run(path) or is_group(path) else sorted(
-            p for p in path.iterdir() if p.is_dir() and p.name != DRY_RUNS)
+            p for p in path.iterdir() if p.is_dir() and p.name not in NOT_RUNS)
     return folders
 
 
@@ -98,7 +101,9 @@ def group_difference(groups):
 
 
 def table(records, names):
-    columns = ["run", "started", "data", *names, "epochs", "best loss", "final loss", "accuracy", "s/epoch", "status"]
+    # a setting's column is headed by its flag, so that one named like a result (--epochs) stays apart from it
+    columns = ["run", "started", "data", *(f"--{name.replace('_', '-')}" for name in names), "epochs done",
+               "best loss", "final loss", "accuracy", "s/epoch", "status"]
     rows = []
     for record in records:
         losses, metrics = record.curve("loss"), record.metrics
@@ -133,7 +138,7 @@ def figure(records, names):
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"test {metric}")
         ax.grid()
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(plots.epoch_ticks())
     axes[0].legend(fontsize="small")
     fig.suptitle(f"{records[0].metrics['script']}: {len(records)} compared")
     fig.tight_layout()
@@ -180,11 +185,11 @@ def figure_path(out, script):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m common.compare", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="python -m common.compare", description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="*", help="run folders, or a folder of runs (default: the latest script's runs)")
     parser.add_argument("--out", help=f"the figure's file, new (default: {FIGURES}/<time>-<script>.png)")
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         records, notes = collect(run_folders(args.runs))
         if not records:
             raise ScriptError("no complete run to compare")

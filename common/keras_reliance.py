@@ -31,18 +31,31 @@ CHECKSUMS = {
 }
 
 
-def cache_dir():
-    """Where keras.utils.get_file caches the datasets, decided as Keras decides it (Keras has no
-    public function that says it): $KERAS_HOME, else ~/.keras (/tmp/.keras when the home folder
-    cannot be written); and /tmp/.keras when that folder is not writable, or not there."""
+def keras_home():
+    """The folder the user keeps Keras's files in: $KERAS_HOME, else ~/.keras (/tmp/.keras when
+    the home folder cannot be written), as Keras decides it (Keras has no public function that
+    says it)."""
     home = os.environ.get("KERAS_HOME")
     if home is None:
         base = os.path.expanduser("~")
         home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
-    home = os.path.expanduser(home)
+    return Path(os.path.expanduser(home))
+
+
+def cache_dir():
+    """Where keras.utils.get_file caches the datasets: keras_home()/datasets, but /tmp/.keras's
+    when keras_home() is not writable, or not there."""
+    home = keras_home()
     if not os.access(home, os.W_OK):
-        home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
-    return Path(home) / "datasets"
+        home = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"
+    return home / "datasets"
+
+
+def read_only_copy(name):
+    """A file the user placed in keras_home()/datasets (name: its path there) where Keras, that
+    folder being read-only, looks elsewhere (cache_dir); else None."""
+    placed = keras_home() / "datasets" / name
+    return placed if placed.parent != cache_dir() / Path(name).parent and placed.is_file() else None
 
 
 def has_checksum(path, expected):

@@ -5,6 +5,13 @@ import matplotlib
 import numpy as np
 
 
+def epoch_ticks():
+    """Whole epochs only, even for a run of one (matplotlib would mark 0.96 ... 1.04 around it)."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True, min_n_ticks=1)
+
+
 def pyplot(show=False):
     """matplotlib.pyplot, drawing without a display (Agg) unless a window is wanted (--show): the
     one place the project picks matplotlib's backend."""
@@ -45,7 +52,7 @@ def history_figure(history, title, show=False):
         axes.grid()
         axes.set_xlabel("epoch")
         axes.set_ylabel(metric)
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.xaxis.set_major_locator(epoch_ticks())
     figure.suptitle(title)
     figure.tight_layout()
     return figure
@@ -71,7 +78,7 @@ def seeds_figure(group, book):
         ax.set_ylabel(f"test {metric}")
         ax.grid()
         ax.legend(loc="best", fontsize="small")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(epoch_ticks())
     figure.suptitle(f"{group.summary['script']}: {len(group.members)} seeds")
     figure.tight_layout()
     return figure

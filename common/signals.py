@@ -1,6 +1,7 @@
 """Ctrl-C and SIGTERM, answered quietly: one line and exit code 130 or 143 from the moment the
 command line is read, and blocks that a stop at once must not cut. Standard library only, so
 the command line (common/cli.py) and the notes' NumPy cells use it before anything loads."""
+import io
 import os
 import signal
 import sys
@@ -25,8 +26,56 @@ def stop_quietly_on_signals():
 
 def stop_quietly(signum, frame):
     name = signal.Signals(signum).name
-    os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
+    if signum != signal.SIGPIPE:  # a closed pipe ends a Unix tool without a word
+        os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
     raise SystemExit(128 + signum)
+
+
+class StdoutWhileRead(io.TextIOBase):
+    """Standard output that, once its reader has gone (`script | head -3`), writes nowhere and
+    tells whoever handles Ctrl-C now, as SIGPIPE: before training the script ends quietly, exit
+    141; while training, the run stops after the step and is saved, as on Ctrl-C, quietly."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream, self.reader_gone = stream, False
+
+    def write(self, text):
+        if not self.reader_gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self.lost_reader()
+        return len(text)
+
+    def flush(self):
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.lost_reader()
+
+    def lost_reader(self):
+        self.reader_gone = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())  # Python's own flush at exit finds a reader too
+        os.close(devnull)
+        signal.getsignal(signal.SIGINT)(signal.SIGPIPE, None)  # stop_quietly, or a run's SignalStops
+
+    def isatty(self):  # Keras's progress bar asks
+        return self.stream.isatty()
+
+    def fileno(self):
+        return self.stream.fileno()
+
+    @property
+    def encoding(self):
+        return self.stream.encoding
+
+
+def stop_quietly_when_stdout_closes():
+    if not isinstance(sys.stdout, StdoutWhileRead):
+        sys.stdout = StdoutWhileRead(sys.stdout)
 
 
 class Hold:

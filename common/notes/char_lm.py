@@ -104,14 +104,13 @@ class NumpyLearner:
         return float(loss)
 
     def sample(self, start, length, temperature, rng):
-        """`length` ids after `start`, each fed back in; from a fresh state."""
-        ids, state, current = [], (), start
+        """Yields `length` ids after `start`, each fed back in, from a fresh state, as it chooses them."""
+        state, current = (), start
         for _ in range(length):
             states, scores = self.model.forward(np.eye(self.vocabulary_size)[[current]], *state)
             state = self.model.last_state(states)
             current = choose(softmax(scores[-1]), temperature, rng)
-            ids.append(current)
-        return ids
+            yield current
 
 
 class KerasLearner:
@@ -133,15 +132,15 @@ class KerasLearner:
         return float(self.model.train_on_batch(one_hot, targets.T, return_dict=True)["loss"])
 
     def sample(self, start, length, temperature, rng):
+        """Yields `length` ids after `start`, as NumpyLearner.sample does."""
         sampler = self.build(1)  # the trained weights, one stream, its own state
         sampler.set_weights(self.model.get_weights())
-        ids, current = [], start
+        current = start
         for _ in range(length):
             x = np.eye(self.vocabulary_size, dtype="float32")[[[current]]]
             probabilities = self.keras.ops.convert_to_numpy(sampler(x, training=False))[0, -1].astype("float64")
             current = choose(probabilities / probabilities.sum(), temperature, rng)
-            ids.append(current)
-        return ids
+            yield current
 
 
 def load_alphabet(path):

@@ -122,4 +122,8 @@ def figure(steps, labels, title):
     axes[-1].set_xticklabels(labels, rotation=90, fontsize=8)
     plot.suptitle(title + (f"\n({first} steps over padding before the text not shown)" if first else ""))
     plot.tight_layout()
+    renderer = plot.canvas.get_renderer()
+    lowest = min(label.get_window_extent(renderer).y0 for label in axes[-1].get_xticklabels())
+    if lowest < 0:  # a long window of words (IMDB's pooled steps) reaches below the figure: room for it
+        plot.subplots_adjust(bottom=plot.subplotpars.bottom + (4 - lowest) / plot.bbox.height)
     return plot

@@ -10,6 +10,7 @@ only when a prediction runs, so that the flags cost --help nothing.
 """
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,7 @@ from common.records import run_folder
 from common.text import OOV, Vocabulary, datasets, read_utf8, tokenizers
 
 VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
-EXPLAINED = "explained"  # runs/<script>/explained/<time>.html: one page per --explain
-GATES = "gates"  # runs/<script>/gates/<time>.png: one figure per --gates
+EXPLAINED, GATES = run_folder.EXPLAINED, run_folder.GATES  # runs/<script>/explained/<time>.html, gates/<time>.png
 
 PREVIEW_LENGTH = 70
 
@@ -34,7 +34,8 @@ def options(answer, gates=False):
                                                    "i, f, o and c_t), saved as a PNG, then exit")),) if gates else ()
     return drawn + (
         ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
-        ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file")),
+        ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file (-: standard "
+                                                     "input); blank lines are skipped, with a note")),
         ("--model", dict(metavar="PATH", help="model.keras, or the run folder holding it, to predict with "
                                               "(default: the newest complete run's on real data; with "
                                               "--dry-run, the newest dry run's)")),
@@ -52,7 +53,12 @@ def read_texts(args):
     """The user's texts from --predict or --predict-file, blank lines dropped; an empty --predict
     raises UsageError, a file that holds no text ScriptError."""
     texts = [args.predict] if args.predict is not None else read_utf8(args.predict_file, "--predict-file").splitlines()
+    blank = [number for number, text in enumerate(texts, start=1) if not text.strip()]
     texts = [text for text in texts if text.strip()]
+    if blank and texts:
+        shown = ", ".join(map(str, blank[:10])) + (", ..." if len(blank) > 10 else "")
+        print(f"note: --predict-file: {len(blank)} blank line{'s' if len(blank) > 1 else ''} skipped (line "
+              f"{shown}); each answer ends with the start of its text", file=sys.stderr)
     if not texts and args.predict is not None:
         raise UsageError("--predict: nothing to classify, the text is empty")
     if not texts:
@@ -82,6 +88,9 @@ def model_path(path, script, suffixes=(".keras",), dry_run=False):
         raise ScriptError(f"--model: {path} does not exist")
     if path.suffix not in suffixes:
         raise ScriptError(f"--model: {path} is not a saved model ({' or '.join(suffixes)} file)")
+    if not zipfile.is_zipfile(path):  # model.keras and model.npz are zip archives
+        raise ScriptError(f"--model: {path} is not a saved model: a {path.suffix} file is a zip archive, and this "
+                          "is none (a file renamed, or cut short while copied?)")
     return path
 
 

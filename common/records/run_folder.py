@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ RUNS_ROOT = Path("runs")
 DRY_RUNS = "dry-run"  # runs/<script>/dry-run/<timestamp>/: dry runs, apart from real work
 METRICS, HISTORY, LOSS_FIGURE, MODEL, TENSORBOARD = "metrics.json", "history.csv", "loss.png", "model.keras", "tensorboard"
 GROUP, SEEDS_FIGURE = "group.json", "seeds.png"  # a --seeds group: its summary and figure; its runs in seed<K>/
+EXPLAINED, GATES = "explained", "gates"  # runs/<script>/explained/, gates/: --explain's pages, --gates' figures
+NOT_RUNS = (DRY_RUNS, EXPLAINED, GATES)  # the folders beside a script's runs that are not runs
 
 
 CLAIM = ".claimed"  # in a --out folder while its run fills it: a second run there is refused
@@ -71,6 +74,15 @@ def claim(planned, fixed):
                 candidate = planned.with_name(f"{planned.name}-{number}")
     except OSError as error:
         raise ScriptError(f"cannot write the run folder {planned}: {error.strerror or error}") from None
+
+
+def discard(folder, fixed):
+    """Remove what a run that saved nothing left in its folder (a --out folder stays, empty)."""
+    folder = Path(folder)
+    for path in folder.iterdir():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    if not fixed:
+        folder.rmdir()
 
 
 def release(folder):

@@ -4,6 +4,7 @@ and groups of runs, one per seed (seeds.py)."""
 import datetime
 import os
 import platform
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,8 +87,13 @@ class Run:
         self.folder = run_folder.claim(self.planned_folder, fixed=bool(self.args.out))
         self.started = datetime.datetime.now().isoformat(timespec="seconds")
         self.signal_stops.install()
-        with self.signal_stops.training():
-            yield self
+        try:
+            with self.signal_stops.training():
+                yield self
+        except BaseException:  # training failed (out of memory, say): no half-written run folder is left
+            run_folder.discard(self.folder, fixed=bool(self.args.out))
+            self.signal_stops.restore()
+            raise
         report_nan(self.outcome)
 
     @property
@@ -133,17 +139,31 @@ class Run:
                    *(files.write_text(self.path(name), text) for name, text in (texts or {}).items()),
                    *run_folder.write_record(self.folder, self.history, self.outcome.seconds, metrics,
                                             unit=self.outcome.unit)]
+        run_folder.release(self.folder)
         if not self.completed:
-            unit = self.outcome.unit
-            print(f"Run stopped ({self.outcome.status}) in {unit} {self.outcome.stopped_in}; "
-                  f"what the {self.outcome.done} complete {unit}(s) learned is saved.")
+            print(self.stopped_line(saves_a_model=model is not None))
         print("Saved:", *(f"  {path}" for path in written), sep="\n")
         comparison = compare.summary_against_previous(self.script, self.folder, metrics)
         if comparison:
             print(comparison)
-        run_folder.release(self.folder)
+        if self.outcome.signal_after_training and self.outcome.signal_after_training != signal.SIGPIPE:
+            name = signal.Signals(self.outcome.signal_after_training).name
+            print(f"{name} came after training: the run is complete and saved in {self.folder}", file=sys.stderr)
         self.signal_stops.restore()
         from common import plots
 
         plots.show_or_close(figure, self.args.show)
         return self.outcome.exit_code
+
+    def stopped_line(self, saves_a_model):
+        """What a stopped run kept: its complete units only (the one cut short is not counted,
+        whatever Keras printed for it)."""
+        outcome, unit = self.outcome, self.outcome.unit
+        units = f"{outcome.done} complete {unit}{'s' if outcome.done != 1 else ''}"
+        cut = (f"Run stopped ({outcome.status}) in {unit} {outcome.stopped_in}, which is not counted: it was cut "
+               "short, and any numbers printed for it cover only part of it.")
+        if not saves_a_model:
+            return f"{cut} The {units} {'are' if outcome.done != 1 else 'is'} saved."
+        if not outcome.done:
+            return f"{cut} No {unit} was complete: the model is saved as it was before training."
+        return f"{cut} What the {units} learned is saved."

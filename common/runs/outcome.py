@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from common.signals import Hold, quiet_about_interrupts
 
-EXIT_CODES = {"completed": 0, "interrupted (SIGINT)": 130, "interrupted (SIGTERM)": 143, "nan loss": 1}
+EXIT_CODES = {"completed": 0, "interrupted (SIGINT)": 130, "interrupted (SIGTERM)": 143, "interrupted (SIGPIPE)": 141,
+              "nan loss": 1}
 
 
 @dataclass
@@ -81,15 +82,18 @@ class SignalStops:
         self.previous = {}
 
     def on_signal(self, signum, frame):
-        name = signal.Signals(signum).name
+        name, said = signal.Signals(signum).name, signum != signal.SIGPIPE  # a closed pipe stops without a word
         if not self.in_training:
             if not self.outcome.signal_after_training:
                 self.outcome.signal_after_training = signum
-                print(f"\n{name}: saving the run first; the script ends when that is done", file=sys.stderr, flush=True)
+                if said:
+                    print(f"\n{name}: saving the run first; the script ends when that is done", file=sys.stderr,
+                          flush=True)
         elif self.outcome.completed:
             self.outcome.status = f"interrupted ({name})"
-            print(f"\n{name}: stopping after this step and saving the run (Ctrl-C again stops at once)",
-                  file=sys.stderr, flush=True)
+            if said:
+                print(f"\n{name}: stopping after this step and saving the run (Ctrl-C again stops at once)",
+                      file=sys.stderr, flush=True)
         elif Hold.depth:
             Hold.stop_waiting = True
         else:

@@ -7,6 +7,7 @@ Their text was lower-cased and split after removing the characters in `FILTERS`
 so "don't" and "it's" are words of the index. A corpus of raw text (NSMC) gets a vocabulary
 of the same kind, counted from its training set and split by its own tokenizer.
 """
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,11 +20,11 @@ _TO_SPACES = str.maketrans(FILTERS, " " * len(FILTERS))
 
 
 def read_utf8(path, flag):
-    """The text of the file at `path`; a one-line ScriptError, naming the flag, for a file that
-    cannot be read, is binary, or is not UTF-8."""
+    """The text of the file at `path` (`-`: standard input); a one-line ScriptError, naming the
+    flag, for a file that cannot be read, is binary, or is not UTF-8."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except OSError as error:
         raise ScriptError(f"{flag}: cannot read {path}: {error.strerror or error}") from None
     if b"\0" in raw:

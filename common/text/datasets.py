@@ -92,6 +92,9 @@ def keras_cache(filename):
     file first (see above); no network, or a file Keras cannot read, becomes one line. Yields the
     cached file's path if it is to be read as it is, without Keras (USE_CACHED_DATA_AS_IS), else None."""
     cached, url = keras_reliance.cache_dir() / filename, keras_reliance.DATASETS_URL + filename
+    read_only = not cached.exists() and keras_reliance.read_only_copy(filename)
+    if read_only:  # Keras would look elsewhere: the user's copy is read here, as Keras reads it
+        cached = read_only
     folder, damage, set_aside, as_is = cached.parent, None, None, None
     if cached.exists():
         damage = unreadable(cached)
@@ -102,6 +105,8 @@ def keras_cache(filename):
             except OSError as error:
                 raise ScriptError(f"{filename} in {folder} is damaged ({damage}), and it cannot be set aside for a new "
                                   f"copy ({error.strerror or error}); place a good copy there") from None
+        elif read_only and keras_reliance.has_checksum(cached, keras_reliance.CHECKSUMS[filename]):
+            as_is = cached
         elif not keras_reliance.has_checksum(cached, keras_reliance.CHECKSUMS[filename]):
             if not use_cached_as_is():
                 raise ScriptError(
