@@ -65,3 +65,50 @@ def test_the_book_to_keras3_table_quotes_reuters_lstm_as_it_is(language):
     quoted = [piece for row in rows for piece in re.findall(r"`([^`]+)`", row.split(" | ")[1])]
     assert len(rows) == 7 and len(quoted) >= 12
     assert [piece for piece in quoted if piece not in script] == []
+
+
+# The README's commands as a new user types them, each run in one fresh folder, in the README's
+# order, so that a --predict finds the model an earlier command trained; where a command trains,
+# flags that make it a dry run's size are added after it (the later flag wins).
+SMALLER = {"reuters_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"],
+           "imdb_cnn_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"],
+           "nsmc_cnn_lstm.py": ["--dry-run", "--epochs", "1"],
+           "char_rnn_hello.py": ["--epochs", "5"],
+           "char_rnn_text.py": ["--steps", "20", "--sample-every", "10"],
+           "vanishing_gradient.py": ["--dry-run"]}
+ANSWERING = ("--predict", "--predict-file", "--gates", "--generate", "--help")
+
+
+def user_commands():
+    """Both READMEs' `python ...` commands (the set-up and Colab lines aside), each once, in order."""
+    found = [command for language in READMES for command in commands(language) if command.startswith("python ")]
+    return list(dict.fromkeys(found))
+
+
+def test_every_readme_command_runs_as_written(tmp_path):
+    import shlex
+    import shutil
+
+    from conftest import run_script, write_imdb, write_nsmc, write_reuters
+
+    for write in (write_reuters, write_imdb, write_nsmc):  # the data in place, as the README asks
+        write()
+    shutil.copy(REPO / "README.ko.md", tmp_path)  # the example text of char_rnn_text.py, as in a clone
+    trained, failures = set(), []
+    for command in user_commands():
+        words = shlex.split(command)[1:]
+        script = words[0] if words[0].endswith(".py") else None
+        if script and not set(words) & set(ANSWERING) and "--dry-run" not in words:
+            words += SMALLER[script]
+        if "--seeds" in words:
+            words[words.index("--seeds") + 1] = "2"  # a group of two says as much about the command
+        if script in SMALLER and set(words) & {"--predict", "--gates"}:
+            if script not in trained:  # a model to answer with: a dry run's
+                run_script(REPO / script, *SMALLER[script], cwd=tmp_path, env={"USE_CACHED_DATA_AS_IS": "1"})
+            words.append("--dry-run")
+        target = [REPO / words[0], *words[1:]] if script else words
+        result = run_script(*target, cwd=tmp_path, env={"USE_CACHED_DATA_AS_IS": "1"}, timeout=280)
+        trained.add(script)
+        if result.returncode != 0 or "Traceback" in result.stderr:
+            failures.append(f"{command}: exit {result.returncode}: {result.stderr.strip()[-300:]}")
+    assert failures == []
