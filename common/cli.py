@@ -97,9 +97,11 @@ def settings(script_globals, rules=None, checks=(), options=(), answering_reads=
     found = Settings(values, dict(rules or {}), Path(script_globals.get("__file__", "script")),
                      (script_globals.get("__doc__") or "").strip().split("\n\n")[0], tuple(options), tuple(checks),
                      tuple(answering_reads))
-    for named in (found.rules.keys(), set(found.answering_reads)):
-        if named - values.keys():
-            raise ValueError(f"{sorted(named - values.keys())} are named as settings, but no setting above has that name")
+    if found.rules.keys() - values.keys():
+        raise ValueError(f"rules name {sorted(found.rules.keys() - values.keys())}, which are no settings above them")
+    if set(found.answering_reads) - values.keys():
+        raise ValueError(f"answering_reads names {sorted(set(found.answering_reads) - values.keys())}, which are no "
+                         "settings above it")
     for name, value in values.items():
         if not found.rule_for(name).holds(value):
             raise ValueError(f"{name} = {value!r} breaks its rule ({found.rule_for(name).says}); "

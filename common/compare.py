@@ -101,8 +101,7 @@ def group_difference(groups):
 
 
 def table(records, names):
-    # a setting's column is headed by its flag, so that one named like a result (--epochs) stays apart from it
-    columns = ["run", "started", "data", *(f"--{name.replace('_', '-')}" for name in names), "epochs done",
+    columns = ["run", "started", "data", *names, "epochs done",  # "done": apart from an epochs setting
                "best loss", "final loss", "accuracy", "s/epoch", "status"]
     rows = []
     for record in records:

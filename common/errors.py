@@ -12,6 +12,16 @@ class ScriptError(Exception):
     or the run failed: one line on stderr, exit code 1. The user can fix it."""
 
 
+def check_archive(path):
+    """A ScriptError for a model file that is no zip archive, as model.keras and model.npz are
+    (Keras would call it "not found")."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise ScriptError(f"cannot load the model {path}: it is not a saved model (a {path.suffix} file is a zip "
+                          "archive, this is none: a file renamed, or cut short while copied?)")
+
+
 def cannot_load(path, error):
     """The ScriptError for a model file that NumPy or Keras could not load (they raise many kinds)."""
     detail = str(error).splitlines()[0] if str(error) else "damaged file"

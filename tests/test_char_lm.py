@@ -91,7 +91,7 @@ def run_folder_of(name):
     (["--seeds", "2"], "unknown option --seeds"),
     ([], "--text-file PATH is needed"),
     (["--generate", "10"], "no language model trained yet: run `python char_rnn_text.py --text-file PATH` first"),
-    (["--generate", "0", "--model", "x.npz"], "--generate must be a positive number"),
+    (["--generate", "0", "--model", "x.npz"], "--generate must be a number of characters from 1 to"),
     (["--generate", "5", "--model", "no/such/model.npz"], "--model: no/such/model.npz does not exist"),
 ])
 def test_no_text_no_usable_model_or_seeds_are_one_line(argv, message):

@@ -138,14 +138,17 @@ def test_predicting_raw_review_lines_gives_what_evaluate_scores_on_their_encoded
     assert accuracy > 0.8  # it learned the fixture's give-away words
 
 
-def test_predict_reads_as_the_run_trained_even_after_the_settings_changed(trained, capsys):
+def test_predict_reads_as_the_run_trained_even_after_the_settings_changed(trained, capsys, monkeypatch):
     model = str(trained / "model.keras")
     capsys.readouterr()
     assert nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model]) == 0
     as_trained = capsys.readouterr().out
-    assert nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model,
-                               "--tokenizer", "spaces", "--num-words", "50", "--maxlen", "12"]) == 0
+    for name, value in (("TOKENIZER", "spaces"), ("NUM_WORDS", 50), ("MAXLEN", 12)):  # changed at the top since
+        monkeypatch.setitem(nsmc_cnn_lstm.SETTINGS.values, name, value)
+    assert nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model]) == 0
     assert capsys.readouterr().out == as_trained and as_trained.endswith("\t정말 최고 명작\n")
+    with pytest.raises(cli.UsageError, match="--tokenizer does not go with --predict"):
+        nsmc_cnn_lstm.main(["--predict", "정말 최고 명작", "--model", model, "--tokenizer", "spaces"])
 
 
 @pytest.mark.parametrize("damage", ["missing", "not JSON", "another run's"])

@@ -101,12 +101,16 @@ def test_an_older_model_of_other_settings_says_which_flags_to_pass(older_reuters
         reuters_lstm.main(["--predict", "good", "--maxlen", "50", "--model", str(older_reuters_model)])
 
 
-def test_a_model_with_its_vocabulary_reads_as_it_was_trained_whatever_the_flags(reuters_model, capsys):
+def test_a_model_with_its_vocabulary_reads_as_it_was_trained_whatever_the_settings(reuters_model, capsys,
+                                                                                   monkeypatch):
     assert reuters_lstm.main(["--predict", "said the mln", "--model", str(reuters_model)]) == 0
     as_trained = capsys.readouterr().out
-    assert reuters_lstm.main(["--predict", "said the mln", "--maxlen", "50", "--num-words", "20",
-                              "--model", str(reuters_model)]) == 0
+    monkeypatch.setitem(reuters_lstm.SETTINGS.values, "MAXLEN", 50)  # the settings at the top, changed since
+    monkeypatch.setitem(reuters_lstm.SETTINGS.values, "NUM_WORDS", 20)
+    assert reuters_lstm.main(["--predict", "said the mln", "--model", str(reuters_model)]) == 0
     assert capsys.readouterr().out == as_trained
+    with pytest.raises(cli.UsageError, match="--maxlen does not go with a run that saved its vocabulary"):
+        reuters_lstm.main(["--predict", "said the mln", "--maxlen", "50", "--model", str(reuters_model)])
 
 
 def test_a_model_of_the_other_script_is_refused(reuters_model):

@@ -229,7 +229,8 @@ def test_a_signal_after_training_is_one_line_the_run_stays_completed_and_exits_1
     assert run.finish(None, figure) == 130
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["status"] == "completed"
     assert capsys.readouterr().err.strip().splitlines() == [
-        "SIGINT: saving the run first; the script ends when that is done"]
+        "SIGINT: saving the run first; the script ends when that is done",
+        f"SIGINT came after training: the run is complete and saved in {tmp_path / 'run'}"]
 
 
 # 9. A --text-file run's record says steps and training loss per character.

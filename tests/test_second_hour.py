@@ -126,7 +126,7 @@ def test_a_read_only_keras_cache_that_holds_the_data_is_read(offline_keras, monk
 def test_a_file_that_is_not_a_model_is_called_so(tmp_path):
     fake = tmp_path / "fake.keras"
     fake.write_text("not a model")
-    with pytest.raises(ScriptError, match="fake.keras is not a saved model: a .keras file is a zip archive"):
+    with pytest.raises(ScriptError, match="fake.keras: it is not a saved model \\(a .keras file is a zip archive"):
         reuters_lstm.main(["--predict", "good", "--model", str(fake)])
 
 
@@ -176,7 +176,7 @@ def test_compare_with_no_argument_shows_the_real_runs_not_a_later_dry_group(tmp_
     assert "2026-12-01_10-00-00" in out and "2026-12-01_11-00-00" in out and "13-00-00" not in out
     assert "skipped" not in err
     header = re.split(r"\s{2,}", out.splitlines()[0])
-    assert len(header) == len(set(header)) and "--epochs" in header  # the setting apart from the epochs done
+    assert len(header) == len(set(header)) and {"epochs", "epochs done"} <= set(header)
 
 
 def test_compare_with_a_wrong_flag_is_one_line(capsys):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import ScriptError, cannot_load
+from common.errors import ScriptError, cannot_load, check_archive
 from common.notes.numpy_lstm import LSTM
 from common.notes.numpy_rnn import RNN, Adam, clip, softmax
 from common.signals import signals_held
@@ -159,6 +159,7 @@ def saved_learner(path, alphabet, build):
     """A learner around a saved --text-file model: model.npz (the notes' cells) or model.keras;
     build(cell, hidden_size, streams) makes the Keras network."""
     path = Path(path)
+    check_archive(path)
     try:
         if path.suffix == ".npz":
             with np.load(path) as saved:

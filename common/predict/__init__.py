@@ -10,14 +10,13 @@ only when a prediction runs, so that the flags cost --help nothing.
 """
 import json
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from common import files
 from common.cli import flag_name
-from common.errors import ScriptError, UsageError, cannot_load
+from common.errors import ScriptError, UsageError, cannot_load, check_archive
 from common.records import run_folder
 from common.text import OOV, Vocabulary, datasets, read_utf8, tokenizers
 
@@ -88,9 +87,6 @@ def model_path(path, script, suffixes=(".keras",), dry_run=False):
         raise ScriptError(f"--model: {path} does not exist")
     if path.suffix not in suffixes:
         raise ScriptError(f"--model: {path} is not a saved model ({' or '.join(suffixes)} file)")
-    if not zipfile.is_zipfile(path):  # model.keras and model.npz are zip archives
-        raise ScriptError(f"--model: {path} is not a saved model: a {path.suffix} file is a zip archive, and this "
-                          "is none (a file renamed, or cut short while copied?)")
     return path
 
 
@@ -98,6 +94,7 @@ def trained_model(path, script):
     """Load the model.keras at `path`, a model of `script`; else ScriptError saying why."""
     import keras
 
+    check_archive(path)
     try:
         model = keras.saving.load_model(path, compile=False)  # predicting needs no optimizer
     except Exception as error:  # Keras raises many kinds for a damaged or foreign file
