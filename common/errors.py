@@ -38,8 +38,8 @@ class OneLineParser(argparse.ArgumentParser):
 # What the frameworks raise when an allocation fails: NumPy's MemoryError, TensorFlow's
 # ResourceExhaustedError, PyTorch's OutOfMemoryError or a RuntimeError, JAX's RESOURCE_EXHAUSTED.
 OUT_OF_MEMORY_TYPES = ("MemoryError", "ResourceExhaustedError", "OutOfMemoryError")
-OUT_OF_MEMORY_WORDS = ("out of memory", "resource_exhausted", "can't allocate memory", "cannot allocate memory",
-                       "failed to allocate")
+OUT_OF_MEMORY_WORDS = ("out of memory", "not enough memory", "resource_exhausted", "can't allocate memory",
+                       "cannot allocate memory", "failed to allocate")
 
 
 def is_out_of_memory(error):
