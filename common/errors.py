@@ -1,5 +1,6 @@
 """The kinds of failure a user sees as one line on stderr (common/cli.py: main_guard)."""
 import argparse
+import zipfile
 
 
 class UsageError(Exception):
@@ -15,8 +16,6 @@ class ScriptError(Exception):
 def check_archive(path):
     """A ScriptError for a model file that is no zip archive, as model.keras and model.npz are
     (Keras would call it "not found")."""
-    import zipfile
-
     if not zipfile.is_zipfile(path):
         raise ScriptError(f"cannot load the model {path}: it is not a saved model (a {path.suffix} file is a zip "
                           "archive, this is none: a file renamed, or cut short while copied?)")

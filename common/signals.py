@@ -60,7 +60,10 @@ class StdoutWhileRead(io.TextIOBase):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, self.stream.fileno())  # Python's own flush at exit finds a reader too
         os.close(devnull)
-        signal.getsignal(signal.SIGINT)(signal.SIGPIPE, None)  # stop_quietly, or a run's SignalStops
+        in_charge = signal.getsignal(signal.SIGINT)  # stop_quietly, or a run's SignalStops
+        if not callable(in_charge) or in_charge is signal.default_int_handler:  # before either is set
+            in_charge = stop_quietly
+        in_charge(signal.SIGPIPE, None)
 
     def isatty(self):  # Keras's progress bar asks
         return self.stream.isatty()

@@ -145,14 +145,19 @@ def offline_keras(monkeypatch):
 NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
 
 
-def run_script(*args, timeout=240, env=None, **kwargs):
-    """Run a script of the repo in a fresh Python, as a user would, offline; returns CompletedProcess."""
+def script_environment(env=None):
+    """The environment a script runs in as a user's would: offline, the tests' Keras cache."""
     inherited = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}  # set by
     # common/keras_setup.py in this process; a user's shell would not have it
     env = {**inherited, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1", **NO_NETWORK, **(env or {})}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))  # for `python -c`
-    return subprocess.run([sys.executable, *map(str, args)], cwd=kwargs.pop("cwd", Path.cwd()), env=env,
-                          capture_output=True, text=True, timeout=timeout, **kwargs)
+    return env
+
+
+def run_script(*args, timeout=240, env=None, **kwargs):
+    """Run a script of the repo in a fresh Python, as a user would, offline; returns CompletedProcess."""
+    return subprocess.run([sys.executable, *map(str, args)], cwd=kwargs.pop("cwd", Path.cwd()),
+                          env=script_environment(env), capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 SEEDS_DRY_RUN = ["--dry-run", "--epochs", "2", "--embedding-dim", "8", "--lstm-units", "8"]

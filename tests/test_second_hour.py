@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import KERAS_HOME, REPO, run_script, write_nsmc, write_reuters
+from conftest import KERAS_HOME, REPO, run_script, script_environment, write_nsmc, write_reuters
 
 import char_rnn_text
 import reuters_lstm
@@ -73,16 +73,14 @@ def test_bytes_that_are_not_utf8_on_the_command_line_are_one_line():
 def test_a_predict_file_on_standard_input_that_is_not_utf8_is_one_line(tmp_path):
     result = subprocess.run([sys.executable, REPO / "reuters_lstm.py", "--predict-file", "-"], cwd=tmp_path,
                             input="석유 가격".encode("cp949"), capture_output=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            env=script_environment())
     assert result.returncode == 1
     assert result.stderr.decode().splitlines() == ["reuters_lstm.py: error: --predict-file: - is not UTF-8 text"]
 
 
 def piped(argv, cwd, stop_after):
     """Run a script with its standard output read until a line holds `stop_after`, then closed."""
-    env = {**os.environ, "KERAS_HOME": str(KERAS_HOME), "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": str(REPO), **{name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy")}}
-    child = subprocess.Popen([sys.executable, *map(str, argv)], cwd=cwd, env=env, stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, *map(str, argv)], cwd=cwd, env=script_environment(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     for line in child.stdout:
         if stop_after in line:
@@ -144,7 +142,7 @@ def test_generated_text_streams_and_a_ctrl_c_keeps_it(tmp_path):
     assert trained.returncode == 0, trained.stderr
     child = subprocess.Popen([sys.executable, REPO / "char_rnn_text.py", "--generate", "1000000", "--model",
                               tmp_path / "run", "--temperature", "1"], cwd=tmp_path, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
+                             stderr=subprocess.PIPE, env=script_environment())
     first = child.stdout.read(200)  # comes while the rest is still being written
     child.send_signal(signal.SIGINT)
     rest = child.stdout.read()

@@ -21,7 +21,6 @@ from common.records import run_folder
 from common.text import OOV, Vocabulary, datasets, read_utf8, tokenizers
 
 VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
-EXPLAINED, GATES = run_folder.EXPLAINED, run_folder.GATES  # runs/<script>/explained/<time>.html, gates/<time>.png
 
 PREVIEW_LENGTH = 70
 
@@ -217,7 +216,7 @@ def main(args, config, dataset, answer, explains=None, towards=None):
     print(run_folder.provenance(path, "Answering"), file=sys.stderr)
     vocabulary, maxlen = encoding_for(model, path, config, dataset, args.given)
     print_answers(model, vocabulary, texts, maxlen, answer, explains, towards,
-                  run_folder.script_folder(args.script, args.dry_run) / EXPLAINED)
+                  run_folder.script_folder(args.script, args.dry_run) / run_folder.EXPLAINED)
     return 0
 
 
@@ -240,7 +239,7 @@ def gates_main(args, config, dataset):
     words = [word if known != OOV else f"{word}?" for word, known in zip(vocabulary.split(args.gates), ids[1:])]
     labels = gates.step_labels(words, len(steps), maxlen, *gates.windows(model))
     figure = gates.figure(steps, labels, f"{args.script}: the LSTM's gates over\n\"{preview(args.gates)}\"")
-    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / GATES, ".png")
+    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / run_folder.GATES, ".png")
     figure.savefig(out, dpi=100)
     plots.show_or_close(figure, show=False)
     forget = float(np.mean([step[1].mean() for step in steps[gates.text_steps(labels):]]))

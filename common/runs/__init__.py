@@ -90,7 +90,7 @@ class Run:
         try:
             with self.signal_stops.training():
                 yield self
-        except BaseException:  # training failed (out of memory, say): no half-written run folder is left
+        except Exception:  # training failed (out of memory, say): no half-written run folder is left
             run_folder.discard(self.folder, fixed=bool(self.args.out))
             self.signal_stops.restore()
             raise
