@@ -221,3 +221,16 @@ def test_blank_lines_of_a_predict_file_are_noted(tmp_path, capsys):
     texts.write_text("good\n\nbad\n   \nfine\n", encoding="utf-8")
     assert predict.read_texts(SimpleNamespace(predict=None, predict_file=str(texts))) == ["good", "bad", "fine"]
     assert "2 blank lines skipped (line 2, 4)" in capsys.readouterr().err
+
+
+def test_a_second_ctrl_c_while_a_stopped_run_is_saved_says_saving_is_never_cut(tmp_path, capsys):
+    run = Run(SimpleNamespace(script="x", out=str(tmp_path / "run"), dry_run=True, show=False),
+              SimpleNamespace(epochs=3))
+    with run.training():
+        run.signal_stops.on_signal(signal.SIGINT, None)  # the first: stop after this step
+    run.signal_stops.on_signal(signal.SIGINT, None)  # the second, 0.3 s later: the run is being saved
+    assert run.finish(None, plots.pyplot().figure()) == 130
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said[0].startswith("SIGINT: stopping after this step") and "the saving is never cut" in said[0]
+    assert said[-1] == "SIGINT: the stopped run is being saved, which is never cut; the script ends when that is done"
+    assert not any("complete" in line for line in said)  # an interrupted run is never called complete

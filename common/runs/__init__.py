@@ -146,7 +146,7 @@ class Run:
         comparison = compare.summary_against_previous(self.script, self.folder, metrics)
         if comparison:
             print(comparison)
-        if self.outcome.signal_after_training and self.outcome.signal_after_training != signal.SIGPIPE:
+        if self.completed and self.outcome.signal_after_training not in (0, signal.SIGPIPE):
             name = signal.Signals(self.outcome.signal_after_training).name
             print(f"{name} came after training: the run is complete and saved in {self.folder}", file=sys.stderr)
         self.signal_stops.restore()

@@ -64,10 +64,10 @@ class SignalStops:
 
     While training, the first one marks the outcome interrupted: training stops at the next safe
     point (after the current step) and the run is saved. A second one raises KeyboardInterrupt,
-    caught by `training()`: the run stops at once and is saved. Once training has ended (the test
-    set's pass, the examples, the saving), a signal is only acknowledged in one line and
-    remembered: the run is saved as it is and the script then exits 130 or 143. `restore()`
-    gives the signals back.
+    caught by `training()`: the step in hand is cut short and the run is saved. Once training has
+    ended (the test set's pass, the examples, the saving), a signal is only acknowledged in one
+    line and remembered: saving is never cut, the run is saved as it is and the script then exits
+    130 or 143. `restore()` gives the signals back.
     """
 
     def __init__(self, outcome):
@@ -86,14 +86,14 @@ class SignalStops:
         if not self.in_training:
             if not self.outcome.signal_after_training:
                 self.outcome.signal_after_training = signum
-                if said:
-                    print(f"\n{name}: saving the run first; the script ends when that is done", file=sys.stderr,
-                          flush=True)
+                if said:  # a run that a first signal stopped is being saved too: saving is never cut
+                    what = "saving the run first" if self.outcome.completed else "the stopped run is being saved, which is never cut"
+                    print(f"\n{name}: {what}; the script ends when that is done", file=sys.stderr, flush=True)
         elif self.outcome.completed:
             self.outcome.status = f"interrupted ({name})"
             if said:
-                print(f"\n{name}: stopping after this step and saving the run (Ctrl-C again stops at once)",
-                      file=sys.stderr, flush=True)
+                print(f"\n{name}: stopping after this step and saving the run (Ctrl-C again cuts the step "
+                      "short; the saving is never cut)", file=sys.stderr, flush=True)
         elif Hold.depth:
             Hold.stop_waiting = True
         else:
