@@ -67,7 +67,7 @@ class Settings:
     description: str
     options: tuple  # argparse (flag, kwargs) pairs of the script's own, beyond the settings
     checks: tuple  # (config -> bool, message) pairs: rules that join several settings
-    answering_reads: tuple = ()  # the settings that --predict, --gates or --generate read (ANSWERING)
+    answering_reads: tuple = ()  # the settings that --predict, --gates, --attention or --generate read (ANSWERING)
 
     @property
     def script(self):
@@ -194,6 +194,7 @@ ANSWERING = {
     "--predict": ("--model", "--explain", "--dry-run"),
     "--predict-file": ("--model", "--explain", "--dry-run"),
     "--gates": ("--model", "--dry-run"),
+    "--attention": ("--model", "--dry-run"),  # imdb_attention.py
     "--generate": ("--model",),  # char_rnn_text.py
 }
 NEEDS = {

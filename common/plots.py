@@ -35,16 +35,20 @@ def show_or_close(figure, show):
     plt.close(figure)
 
 
-def history_figure(history, title, show=False):
-    """A figure of loss (as the book draws it) and accuracy per epoch; history maps metric -> list."""
+def history_figure(history, title, show=False, validation="Testset", best_epoch=None):
+    """A figure of loss (as the book draws it) and accuracy per epoch; history maps metric -> list.
+    validation: what the val_ curves were measured on (the book: "Testset"); best_epoch: the
+    epoch whose weights early stopping kept, marked by a dotted line."""
     plt = pyplot(show)
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(11, 4.2))
     for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
         # The book's colours and labels: red for the test set, blue for the training set.
-        for key, colour, label in ((f"val_{metric}", "red", "Testset"), (metric, "blue", "Trainset")):
+        for key, colour, label in ((f"val_{metric}", "red", validation), (metric, "blue", "Trainset")):
             if history.get(key):
                 epochs = range(1, len(history[key]) + 1)
                 axes.plot(epochs, history[key], marker=".", c=colour, label=f"{label}_{metric}")
+        if best_epoch and history.get(metric):
+            axes.axvline(best_epoch, c="grey", ls=":", label=f"best epoch ({best_epoch}): kept")
         if history.get(metric):
             axes.legend(loc="upper right" if metric == "loss" else "lower right")
         else:

@@ -9,6 +9,7 @@ It reads the command line (common/cli.py: the settings, and which flags go toget
 does one thing, in this order:
 
     --gates TEXT            the trained LSTM's gates over TEXT (scripts with predict.options(gates=True))
+    --attention TEXT        the trained attention's weights over TEXT (predict.options(attention=True))
     --predict, --predict-file   the trained model answers; with --explain, each word's part
     --generate N            the trained language model writes (char_rnn_text.py: generates=...)
     --seeds N               one run per seed, each in its own process, then their spread
@@ -37,6 +38,8 @@ def main(settings, train, argv=None, *, unit="epoch", answer=None, word_index_of
     config, args = cli.parse(settings, argv)
     if getattr(args, "gates", None) is not None:
         return predict.gates_main(args, config, word_index_of_older_runs)
+    if getattr(args, "attention", None) is not None:
+        return predict.attention_main(args, config, word_index_of_older_runs)
     if predict.wanted(args):
         return predict.main(args, config, word_index_of_older_runs, answer=answer,
                             explains=explains if args.explain else None, towards=explains_towards)

@@ -7,6 +7,7 @@
                          training batch's too with BATCH_HALVES (SideBySide, below); elsewhere
                          the model itself
     batches(x, y, ...)   the arrays as shuffled batches, without Keras's end-of-epoch stall
+    split_off_validation(x, y, fraction)   a validation split, as model.fit(validation_split=...) makes it
     TEST_BATCH_SIZE      rows per step of a test-set pass
 """
 import importlib.util
@@ -122,6 +123,17 @@ def batches(x, y=None, batch_size=32, shuffle=False):
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.prefetch(1).with_options(options)
+
+
+def split_off_validation(x, y, fraction):
+    """((x, y) to train on, (x, y) to validate on): the last `fraction` of the rows, as
+    model.fit(validation_split=fraction) carves it (Keras's loaders have shuffled them already)."""
+    kept = len(x) - max(1, int(round(len(x) * fraction)))
+    if kept < 1:
+        from common.errors import UsageError
+
+        raise UsageError(f"--validation-split {fraction} leaves no training example of {len(x)}")
+    return (x[:kept], y[:kept]), (x[kept:], y[kept:])
 
 
 class ArrayBatches(keras.utils.PyDataset):

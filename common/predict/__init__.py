@@ -25,11 +25,15 @@ VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
 PREVIEW_LENGTH = 70
 
 
-def options(answer, gates=False):
+def options(answer, gates=False, attention=False):
     """The flags for cli.settings(options=...); `answer` says what --predict prints; gates: the
-    script also draws its LSTM's gates (--gates TEXT, common/notes/gates.py)."""
+    script also draws its LSTM's gates (--gates TEXT, common/notes/gates.py); attention: its
+    attention's weights (--attention TEXT, common/predict/attention.py)."""
     drawn = (("--gates", dict(metavar="TEXT", help="draw what the trained LSTM's gates do over TEXT (the notes' "
                                                    "i, f, o and c_t), saved as a PNG, then exit")),) if gates else ()
+    drawn += (("--attention", dict(metavar="TEXT", help="draw the trained attention's weights a[t, t'] over the "
+                                                        "words of TEXT (where each word looks), saved as a PNG, "
+                                                        "then exit")),) if attention else ()
     return drawn + (
         ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
         ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file (-: standard "
@@ -93,6 +97,8 @@ def trained_model(path, script):
     """Load the model.keras at `path`, a model of `script`; else ScriptError saying why."""
     import keras
 
+    import common.self_attention  # noqa: F401 (registers SeqSelfAttention: a model holding it loads anywhere)
+
     check_archive(path)
     try:
         model = keras.saving.load_model(path, compile=False)  # predicting needs no optimizer
@@ -128,7 +134,7 @@ def print_answers(model, vocabulary, texts, maxlen, answer, explains=None, towar
     import keras
 
     from common import training
-    from common.predict import explain
+    from common.predict import attention, explain
 
     encoded = [vocabulary.encode(text) for text in texts]
     if explains is None:
@@ -136,6 +142,8 @@ def print_answers(model, vocabulary, texts, maxlen, answer, explains=None, towar
     else:
         explained = explain.explain(model, vocabulary, texts, maxlen, explains)
         probabilities = [text.probabilities for text in explained]
+        if attention.has_attention(model):  # imdb_attention.py: the attention each word received, beside
+            attention.add_to_explained(model, explained, encoded, maxlen)
     lines = []
     for number, (text, ids, row) in enumerate(zip(texts, encoded, probabilities), start=1):
         if not vocabulary.knows_any(ids):
@@ -246,4 +254,39 @@ def gates_main(args, config, dataset):
     print(f"{len(steps)} LSTM steps; mean forget gate {forget:.3f}; the notes' NumPy LSTM equals Keras's "
           f"last hidden state to {difference:.1e}")
     print(f"Gates: {out}", file=sys.stderr)
+    return 0
+
+
+def attention_main(args, config, dataset):
+    """--attention TEXT: the trained attention's a[t, t'] over the words of TEXT, drawn as a
+    heat map; exit code 0."""
+    from common import plots
+    from common.predict import attention
+
+    if not args.attention.strip():
+        raise UsageError("--attention: nothing to draw, the text is empty")
+    path = model_path(args.model, args.script, dry_run=args.dry_run)
+    model = trained_model(path, args.script)
+    attention.the_attention(model)  # a model without one is refused before anything runs
+    print(run_folder.provenance(path, "Drawing"), file=sys.stderr)
+    vocabulary, maxlen = encoding_for(model, path, config, dataset, args.given)
+    ids = vocabulary.encode(args.attention)
+    import keras
+
+    a = attention.weights(model, keras.utils.pad_sequences([ids], maxlen=maxlen))[0]
+    indices, matrix = attention.over_words(a, ids, maxlen)
+    if not indices:
+        raise UsageError("--attention: nothing to draw, the text has no words")
+    words = vocabulary.split(args.attention)
+    labels = [words[index - 1] + ("" if ids[index] != OOV else "?") for index in indices]
+    score = float(model.predict(keras.utils.pad_sequences([ids], maxlen=maxlen), verbose=0)[0][0])
+    drawn = attention.figure(matrix, labels, f"{args.script}: where each word looks (a[t, t'])\n"
+                                             f"\"{preview(args.attention)}\" (positive {score:.3f})")
+    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / run_folder.ATTENTION, ".png")
+    drawn.savefig(out, dpi=100)
+    plots.show_or_close(drawn, show=False)
+    received = matrix.mean(axis=0)
+    print(f"{len(labels)} words; the padding before them takes {1 - matrix.sum(axis=1).mean():.3f} of each row; "
+          "most looked at: " + ", ".join(f"{labels[i]} {received[i]:.4f}" for i in np.argsort(-received)[:5]))
+    print(f"Attention: {out}", file=sys.stderr)
     return 0

@@ -9,6 +9,10 @@ through the model in one batched predict.
 Occlusion says what the model does with a word in this text, nothing more: a word can matter
 only with another beside it, and a word the model never saw (cut off by MAXLEN) or does not know
 (outside its vocabulary) is shown as such.
+
+A model with attention (imdb_attention.py) also shows the attention each word received, the
+mean of its column of a[t, t'] over the text's words (common/predict/attention.py): where the
+model looked, which is not the same as what decided the answer; the two side by side show it.
 """
 import html
 import sys
@@ -25,6 +29,7 @@ class Word:
     known: bool  # in the model's vocabulary (else read as "unknown", id 2)
     seen: bool  # inside the last MAXLEN ids, the part the model reads
     change: float = 0.0  # the answer as it is minus the answer without this word (0 for an unseen word)
+    attention: float = None  # a model with attention: the mean weight the text's words give this one (None: unseen)
 
 
 @dataclass
@@ -69,13 +74,19 @@ def explain(model, vocabulary, texts, maxlen, score):
     return explained
 
 
+def has_attention(explained):
+    return any(word.attention is not None for word in explained.words)
+
+
 def tab_lines(explained):
-    """word<TAB>change in text order (signed, 4 decimals); a third column says "unknown" for a
+    """word<TAB>change in text order (signed, 4 decimals); for a model with attention, then the
+    attention the word received (4 decimals, "-" if unseen); a last column says "unknown" for a
     word outside the vocabulary and "unseen" for one the model never read (cut off by MAXLEN)."""
-    lines = []
+    lines, attention = [], has_attention(explained)
     for word in explained.words:
         note = "" if word.known and word.seen else "\tunseen" if not word.seen else "\tunknown"
-        lines.append(f"{word.text}\t{word.change:+.4f}{note}")
+        received = ("\t-" if word.attention is None else f"\t{word.attention:.4f}") if attention else ""
+        lines.append(f"{word.text}\t{word.change:+.4f}{received}{note}")
     return lines
 
 
@@ -95,7 +106,12 @@ def coloured(explained, towards):
     strongest = sorted((word for word in explained.words if word.seen), key=lambda word: -abs(word.change))
     listed = ", ".join(f"{word.text} {word.change:+.3f}" for word in strongest[:STRONGEST])
     padded = [f"\x1b[2m({explained.padding} padding)\x1b[0m"] if explained.padding else []
-    return [" ".join(padded + shown), f"  towards {towards}: {listed}"]
+    lines = [" ".join(padded + shown), f"  towards {towards}: {listed}"]
+    if has_attention(explained):
+        looked_at = sorted((word for word in explained.words if word.attention is not None), key=lambda w: -w.attention)
+        lines.append("  attention received: " + ", ".join(f"{word.text} {word.attention:.4f}"
+                                                          for word in looked_at[:STRONGEST]))
+    return lines
 
 
 def page(explained_texts, answers, title):
@@ -113,6 +129,8 @@ def page(explained_texts, answers, title):
             spans.append(f'<span class="word {kind}"{style} title="{tip}">{html.escape(word.text)}</span>')
         padded = [f'<span class="padding">({explained.padding} padding)</span>'] if explained.padding else []
         rows.append(f'<tr><td class="answer">{html.escape(answer)}</td><td class="text">{" ".join(padded + spans)}</td></tr>')
+        if has_attention(explained):
+            rows.append(f'<tr><td class="answer">attention</td><td class="text">{attention_spans(explained)}</td></tr>')
     return f"""<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
@@ -127,14 +145,31 @@ td {{ vertical-align: top; padding: 0.4em 0.8em; border-bottom: 1px solid #ddd; 
 <p>Green: the word pushes the answer up; red: down; the stronger, the darker (occlusion: the
 answer minus the answer without the word). Dotted: a word the model does not know.
 Grey: a word the model never read (before the last MAXLEN words), and the padding it read
-before a shorter text.</p>
+before a shorter text. A model with attention has a second row under each text: blue, the
+attention each word received (the mean weight the text's words give it).</p>
 <table>{"".join(rows)}</table>
 </body></html>
 """
 
 
-def print_explained(explained_texts, answers, towards, stream=sys.stdout):
-    """After each answer line: coloured words on a terminal, else word<TAB>change lines."""
+def attention_spans(explained):
+    """The words again, shaded blue by the attention they received (the most looked at darkest)."""
+    largest = max((word.attention for word in explained.words if word.attention is not None), default=0.0) or 1.0
+    spans = []
+    for word in explained.words:
+        if word.attention is None:
+            spans.append(f'<span class="word unseen">{html.escape(word.text)}</span>')
+            continue
+        alpha = word.attention / largest
+        spans.append(f'<span class="word" style="background:rgba(40, 90, 220, {alpha:.2f})" '
+                     f'title="attention {word.attention:.4f}">{html.escape(word.text)}</span>')
+    return " ".join(spans)
+
+
+def print_explained(explained_texts, answers, towards, stream=None):
+    """After each answer line: coloured words on a terminal, else word<TAB>change lines (stream:
+    standard output as it is when called, a notebook's too)."""
+    stream = stream or sys.stdout
     for explained, answer in zip(explained_texts, answers):
         print(answer, file=stream)
         lines = coloured(explained, towards) if stream.isatty() else tab_lines(explained)

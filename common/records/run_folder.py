@@ -25,8 +25,8 @@ RUNS_ROOT = Path("runs")
 DRY_RUNS = "dry-run"  # runs/<script>/dry-run/<timestamp>/: dry runs, apart from real work
 METRICS, HISTORY, LOSS_FIGURE, MODEL, TENSORBOARD = "metrics.json", "history.csv", "loss.png", "model.keras", "tensorboard"
 GROUP, SEEDS_FIGURE = "group.json", "seeds.png"  # a --seeds group: its summary and figure; its runs in seed<K>/
-EXPLAINED, GATES = "explained", "gates"  # runs/<script>/explained/, gates/: --explain's pages, --gates' figures
-NOT_RUNS = (DRY_RUNS, EXPLAINED, GATES)  # the folders beside a script's runs that are not runs
+EXPLAINED, GATES, ATTENTION = "explained", "gates", "attention"  # runs/<script>/...: --explain's pages, --gates' and --attention's figures
+NOT_RUNS = (DRY_RUNS, EXPLAINED, GATES, ATTENTION)  # the folders beside a script's runs that are not runs
 
 
 CLAIM = ".claimed"  # in a --out folder while its run fills it: a second run there is refused
