@@ -68,6 +68,7 @@ class Settings:
     options: tuple  # argparse (flag, kwargs) pairs of the script's own, beyond the settings
     checks: tuple  # (config -> bool, message) pairs: rules that join several settings
     answering_reads: tuple = ()  # the settings that --predict, --gates, --attention or --generate read (ANSWERING)
+    presets: dict = None  # setting -> {its value: {other setting: value}}: what a value brings with it (below)
 
     @property
     def script(self):
@@ -83,10 +84,12 @@ class Settings:
             raise UsageError(f"{flag_name(name)} {rule.says}; got {value!r}")
 
 
-def settings(script_globals, rules=None, checks=(), options=(), answering_reads=()):
+def settings(script_globals, rules=None, checks=(), options=(), answering_reads=(), presets=None):
     """The settings of the script whose globals() these are: every UPPER_CASE constant defined
     so far, each with its rule (rules: name -> Rule), then the checks that join several settings;
-    answering_reads names the settings that a flag of ANSWERING (below) reads, if any.
+    answering_reads names the settings that a flag of ANSWERING (below) reads, if any; presets,
+    what one setting's value brings with it, e.g. {"EDITION": {3: {"MAXLEN": 500, ...}}}: with
+    --edition 3 those settings take those values, unless the command line gives them too.
     A rule for a name that is no setting, or a value that breaks its own rule, is the script
     author's mistake and raises ValueError at once.
 
@@ -96,7 +99,19 @@ def settings(script_globals, rules=None, checks=(), options=(), answering_reads=
               if name.isupper() and not name.startswith("_") and type(value) in SETTING_TYPES}
     found = Settings(values, dict(rules or {}), Path(script_globals.get("__file__", "script")),
                      (script_globals.get("__doc__") or "").strip().split("\n\n")[0], tuple(options), tuple(checks),
-                     tuple(answering_reads))
+                     tuple(answering_reads), dict(presets or {}))
+    preset_names = {name for name in found.presets} | {setting for table in found.presets.values()
+                                                       for preset in table.values() for setting in preset}
+    if preset_names - values.keys():
+        raise ValueError(f"presets name {sorted(preset_names - values.keys())}, which are no settings above them")
+    for trigger, table in found.presets.items():
+        for value, preset in table.items():
+            if not found.rule_for(trigger).holds(value):
+                raise ValueError(f"presets give {trigger} the value {value!r}, which breaks its rule")
+            for name, preset_value in preset.items():
+                if type(preset_value) is not type(values[name]) or not found.rule_for(name).holds(preset_value):
+                    raise ValueError(f"the preset {trigger} = {value!r} gives {name} {preset_value!r}, which is not a "
+                                     "value it takes")
     if found.rules.keys() - values.keys():
         raise ValueError(f"rules name {sorted(found.rules.keys() - values.keys())}, which are no settings above them")
     if set(found.answering_reads) - values.keys():
@@ -270,6 +285,12 @@ def parse(settings, argv=None):
         if text is not None:
             values[name] = convert(settings, name, text)
         delattr(args, name)
+    for trigger, table in settings.presets.items():
+        if args.rerun and flag_name(trigger) not in args.given:
+            continue  # the recorded run's settings already hold what its preset brought, and what it overrode
+        for name, value in table.get(values[trigger], {}).items():
+            if flag_name(name) not in args.given:
+                values[name] = value
     args.script = settings.script
     config = SimpleNamespace(**{name.lower(): value for name, value in values.items()})
     for holds, message in settings.checks:

@@ -5,7 +5,8 @@ from conftest import REPO, run_script
 import reuters_lstm
 from common import cli
 
-SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py", "char_rnn_text.py", "nsmc_cnn_lstm.py"]
+SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py", "char_rnn_text.py", "nsmc_cnn_lstm.py",
+           "imdb_attention.py"]
 LENGTH = {"char_rnn_text.py": "--steps"}  # how long each trains; the others count epochs
 
 
@@ -106,3 +107,17 @@ def test_a_percent_sign_in_a_comment_shows_in_help_as_written(tmp_path):
     script.write_text("MAXLEN = 40  # holds 89% of reviews whole\n")
     settings = cli.settings({"__file__": str(script), "__doc__": "A script.", "MAXLEN": 40})
     assert "holds 89% of reviews whole (now 40)" in " ".join(cli.build_parser(settings).format_help().split())
+
+
+def test_a_preset_sets_what_the_command_line_does_not():
+    names = script_globals(EDITION=1, MAXLEN=100, EPOCHS=5)
+    settings = cli.settings(names, rules={"EDITION": cli.rule(lambda e: e in (1, 3), "must be 1 or 3")},
+                            presets={"EDITION": {3: {"MAXLEN": 500, "EPOCHS": 100}}})
+    first = cli.parse(settings, [])[0]
+    assert (first.maxlen, first.epochs) == (100, 5)
+    third = cli.parse(settings, ["--edition", "3", "--epochs", "2"])[0]
+    assert (third.edition, third.maxlen, third.epochs) == (3, 500, 2)
+    with pytest.raises(ValueError, match="no settings"):
+        cli.settings(names, presets={"EDITION": {3: {"MAXLENGTH": 500}}})
+    with pytest.raises(ValueError, match="not a value it takes"):
+        cli.settings(names, presets={"EDITION": {3: {"MAXLEN": -1}}})
