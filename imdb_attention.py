@@ -93,9 +93,7 @@ def train(config, args, run):
     """The book's page: the reviews, the model, training until the validation loss stops falling,
     the test accuracy and the loss graph."""
     keras_setup.seed_everything(config.seed)  # the book: numpy.random.seed(seed); tf.set_random_seed(seed)
-    if args.dry_run and "--epochs" not in args.given:
-        config.epochs = DRY_RUN_EPOCHS
-        print(f"note: --dry-run: {DRY_RUN_EPOCHS} epochs (--epochs sets more)")
+    training.fewer_epochs_in_a_dry_run(config, args, at_most=DRY_RUN_EPOCHS)
 
     (x_train, y_train), (x_test, y_test) = imdb_cnn_lstm.load_data(config, args.dry_run)
     run.data = datasets.sizes("imdb", len(x_train), len(x_test), synthetic=args.dry_run)
@@ -127,10 +125,10 @@ def train(config, args, run):
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         side_by_side.fit(train_batches, epochs=config.epochs, validation_data=validation_batches,
                          callbacks=[*training.callbacks(run), early_stopping_callback], verbose=training.VERBOSE)
-    best_epoch = early_stopping_callback.best_epoch + 1 if run.history.get("val_loss") else None
+    best_epoch = training.best_epoch(early_stopping_callback, run)
     vocabulary = datasets.vocabulary_or_note("imdb", config.num_words, synthetic=args.dry_run)  # saved for --predict
     if run.completed:  # an interrupted run is saved, not scored
-        run.outcome.evaluation = side_by_side.evaluate(test_batches, verbose=0, return_dict=True)
+        run.tested(side_by_side.evaluate(test_batches, verbose=0, return_dict=True))
         print(f"\nThe best epoch's weights ({best_epoch} of {run.outcome.done}, lowest validation loss) are kept.")
         print("\n Test Accuracy: %.4f" % run.evaluation["accuracy"]
               + ("  (early stopping watched the test set, as the book's does)" if config.validate_on == "test" else ""))

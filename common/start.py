@@ -33,7 +33,8 @@ def main(settings, train, argv=None, *, unit="epoch", answer=None, word_index_of
     explains, explains_towards --explain's score of a text, explains(probabilities, of_the_whole_text),
                                and what it measures ("positive", "its topic")
     generates                  generates(args, config) for --generate N
-    published_results          label -> accuracy that a --seeds group is set against (the book's)
+    published_results          label -> accuracy that a --seeds group is set against (the book's), or a
+                               function of the config giving it (imdb_cnn_lstm.py: by --edition)
     """
     config, args = cli.parse(settings, argv)
     if getattr(args, "gates", None) is not None:
@@ -46,5 +47,6 @@ def main(settings, train, argv=None, *, unit="epoch", answer=None, word_index_of
     if getattr(args, "generate", None) is not None:
         return generates(args, config)
     if getattr(config, "seeds", 1) > 1:
-        return seeds.main(settings.script_path, config, args, book=published_results)
+        book = published_results(config) if callable(published_results) else published_results
+        return seeds.main(settings.script_path, config, args, book=book)
     return train(config, args, Run(args, config, unit))  # Run refuses a folder it cannot write, before any data loads

@@ -136,6 +136,20 @@ def split_off_validation(x, y, fraction):
     return (x[:kept], y[:kept]), (x[kept:], y[kept:])
 
 
+def fewer_epochs_in_a_dry_run(config, args, at_most):
+    """A dry run shows the pipeline, not how far training goes: at most `at_most` epochs, unless
+    --epochs asks for more (config.epochs is what metrics.json records, and --rerun repeats)."""
+    if args.dry_run and "--epochs" not in args.given and config.epochs > at_most:
+        config.epochs = at_most
+        print(f"note: --dry-run: {at_most} epochs (--epochs sets more)")
+
+
+def best_epoch(early_stopping, run):
+    """The epoch (from 1) whose weights keras.callbacks.EarlyStopping(restore_best_weights=True)
+    kept; None before any complete epoch."""
+    return early_stopping.best_epoch + 1 if run.history.get("val_loss") else None
+
+
 class ArrayBatches(keras.utils.PyDataset):
     """Batches of the arrays x and y (or x alone), reshuffled after every epoch by NumPy (seeded by
     set_random_seed)."""

@@ -96,6 +96,12 @@ class Run:
             raise
         report_nan(self.outcome)
 
+    def tested(self, metrics):
+        """The test set's metrics, measured after training (model.evaluate's, return_dict=True): they
+        replace fit's last pass over its validation data, which early stopping may have taken
+        from the training set, and which the best epoch's weights may no longer give."""
+        self.outcome.evaluation = dict(metrics)
+
     @property
     def evaluation(self):
         """The test set's loss and accuracy after training (fit's last pass over it); {} if stopped early."""
