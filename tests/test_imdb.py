@@ -12,9 +12,9 @@ from conftest import REPO, run_script, write_imdb
 import imdb_cnn_lstm
 from common import cli, keras_setup
 
-BOOK = SimpleNamespace(num_words=5000, maxlen=100, embedding_dim=100, dropout=0.5, filters=64, kernel_size=5,
+BOOK = SimpleNamespace(edition=1, num_words=5000, maxlen=100, embedding_dim=100, dropout=0.5, filters=64, kernel_size=5,
                        pool_size=4, lstm_units=55, batch_size=100, epochs=5, seed=0, seeds=1,
-                       precision="float32", batch_halves=True)  # the halves are not the book's: how this CPU trains it (common/training.py)
+                       patience=3, validation_split=0.2, precision="float32", batch_halves=True)  # the halves are not the book's: how this CPU trains it (common/training.py)
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +140,16 @@ def test_a_dry_run_saves_the_books_model_and_its_vocabulary(tiny_model_run):
         "history.csv", "loss.png", "metrics.json", "model.keras", "vocabulary.json"]
     model = keras.saving.load_model(tiny_model_run / "model.keras")
     assert model.count_params() == 558_520
+
+
+def test_the_third_edition_is_its_settings_and_early_stopping_on_a_validation_split(tmp_path):
+    third = cli.parse(imdb_cnn_lstm.SETTINGS, ["--edition", "3"])[0]
+    assert (third.maxlen, third.batch_size, third.epochs, third.patience) == (500, 40, 100, 3)  # the third edition's cell
+    out = tmp_path / "run"
+    assert imdb_cnn_lstm.main(["--dry-run", "--edition", "3", "--maxlen", "40", "--embedding-dim", "8",
+                               "--lstm-units", "8", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["settings"]["maxlen"] == 40 and metrics["settings"]["batch_size"] == 40  # a flag beside it still applies
+    assert metrics["settings"]["epochs"] == imdb_cnn_lstm.EPOCHS  # a dry run does not train 100 epochs
+    assert 1 <= metrics["best_epoch"] <= metrics["epochs_completed"]
+    assert metrics["train_size"] == 200 and metrics["test_size"] == 100 and 0 <= metrics["test_accuracy"] <= 1
