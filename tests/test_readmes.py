@@ -1,5 +1,6 @@
 """README.md and README.ko.md say the same thing: the same sections, every command and figure in
 both, every linked page there; and the README stays short."""
+import itertools
 import re
 
 import pytest
@@ -56,15 +57,18 @@ def test_the_readme_is_short_and_links_to_both_languages():
 
 
 @pytest.mark.parametrize("language", READMES)
-def test_the_book_to_keras3_table_quotes_reuters_lstm_as_it_is(language):
-    """The table's middle column quotes reuters_lstm.py: every `quoted` piece is in the script."""
-    script = (REPO / "reuters_lstm.py").read_text(encoding="utf-8")
+def test_the_book_to_keras3_table_quotes_the_scripts_as_they_are(language):
+    """The table's middle column quotes reuters_lstm.py in its first seven rows, imdb_attention.py
+    in the three after them: every `quoted` piece is in its script."""
     lines = text(language).splitlines()
     header = next(number for number, line in enumerate(lines) if line.startswith("| ") and "Keras 2 / TensorFlow 1" in line)
-    rows = [line for line in lines[header + 2:] if line.startswith("|")][:7]
-    quoted = [piece for row in rows for piece in re.findall(r"`([^`]+)`", row.split(" | ")[1])]
-    assert len(rows) == 7 and len(quoted) >= 12
-    assert [piece for piece in quoted if piece not in script] == []
+    rows = list(itertools.takewhile(lambda line: line.startswith("|"), lines[header + 2:]))
+    assert len(rows) == 10
+    for script, its_rows, at_least in (("reuters_lstm.py", rows[:7], 12), ("imdb_attention.py", rows[7:], 5)):
+        quoted = [piece for row in its_rows for piece in re.findall(r"`([^`]+)`", row.split(" | ")[1])]
+        quoted = [piece for piece in quoted if piece != "common.self_attention"]  # a module's name, not a line
+        assert len(quoted) >= at_least
+        assert [piece for piece in quoted if piece not in (REPO / script).read_text(encoding="utf-8")] == []
 
 
 # The README's commands as a new user types them, each run in one fresh folder, in the README's

@@ -281,12 +281,13 @@ def attention_main(args, config, dataset):
     labels = [words[index - 1] + ("" if ids[index] != OOV else "?") for index in indices]
     score = float(model.predict(keras.utils.pad_sequences([ids], maxlen=maxlen), verbose=0)[0][0])
     drawn = attention.figure(matrix, labels, f"{args.script}: where each word looks (a[t, t'])\n"
-                                             f"\"{preview(args.attention)}\" (positive {score:.3f})")
+                                             f"\"{preview(args.attention)}\" (positive {score:.3f})", maxlen)
     out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / run_folder.ATTENTION, ".png")
     drawn.savefig(out, dpi=100)
     plots.show_or_close(drawn, show=False)
     received = matrix.mean(axis=0)
     print(f"{len(labels)} words; the padding before them takes {1 - matrix.sum(axis=1).mean():.3f} of each row; "
-          "most looked at: " + ", ".join(f"{labels[i]} {received[i]:.4f}" for i in np.argsort(-received)[:5]))
+          "most looked at: " + ", ".join(f"{labels[i]} {received[i]:.4f}" for i in np.argsort(-received)[:5])
+          + f" (uniform: {1 / maxlen:.4f})")
     print(f"Attention: {out}", file=sys.stderr)
     return 0

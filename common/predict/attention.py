@@ -9,6 +9,11 @@ sum to less than 1.
 
 A word's attention received (--explain) is column t' of a, averaged over the rows t of the
 text's words: how much, on average, the text's words look at it. 1 / T would be uniform.
+
+The book's attention_activation='sigmoid' squeezes every score e[t, t'] into (0, 1) before the
+softmax, so no weight can be more than e = 2.718 times another in its row: over T = 500 positions
+each lies between 1 / (1 + 499 e) = 0.0007 and e / (e + 499) = 0.0054. The figure's colours
+span the weights found, not 0 to 1, and its scale names 1 / T, or it would look uniform.
 """
 import numpy as np
 
@@ -69,21 +74,22 @@ def add_to_explained(model, explained, encoded, maxlen):
             word.attention = by_index.get(index)
 
 
-def figure(a, words, title):
-    """The t x t' heat map over the text's words: row t (down) is where word t looks, across."""
+def figure(a, words, title, length):
+    """The t x t' heat map over the text's words: row t (down) is where word t looks, across;
+    length is T, the positions each row spreads over (the padding's too)."""
     from common import plots
 
     plt = plots.pyplot()
     size = min(16.0, 3.0 + 0.28 * len(words))
     drawn, axes = plt.subplots(figsize=(size + 1.5, size))
-    image = axes.imshow(a, cmap="viridis", vmin=0)
+    image = axes.imshow(a, cmap="viridis")  # the weights' own range: see the module's docstring
     every = max(1, len(words) // 60)  # at most about 60 labels an axis
     ticks = range(0, len(words), every)
     axes.set_xticks(list(ticks), [words[i] for i in ticks], rotation=90, fontsize=8)
     axes.set_yticks(list(ticks), [words[i] for i in ticks], fontsize=8)
     axes.set_xlabel("t': the word looked at")
     axes.set_ylabel("t: the word looking")
-    drawn.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="a[t, t']")
+    drawn.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label=f"a[t, t']  (uniform: 1 / {length} = {1 / length:.4f})")
     axes.set_title(title, fontsize=10)
     drawn.tight_layout()
     return drawn
