@@ -1,5 +1,6 @@
 """The book's figure: train and test loss per epoch, with accuracy beside it; and the others."""
 import sys
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -12,14 +13,36 @@ def epoch_ticks():
     return MaxNLocator(integer=True, min_n_ticks=1)
 
 
+HANGUL_FONT = "NanumGothic"  # shipped by the pip package koreanize-matplotlib (SIL Open Font License)
+
+
 def pyplot(show=False):
-    """matplotlib.pyplot, drawing without a display (Agg) unless a window is wanted (--show): the
-    one place the project picks matplotlib's backend."""
+    """matplotlib.pyplot, drawing without a display (Agg) unless a window is wanted (--show), and
+    drawing Hangul: the one place the project picks matplotlib's backend and fonts."""
     if not show:
         matplotlib.use("Agg")  # draw without a display, e.g. on a server
     import matplotlib.pyplot as plt
 
+    draw_hangul_too()
     return plt
+
+
+def draw_hangul_too():
+    """Make NanumGothic matplotlib's fallback for the glyphs its own font lacks (Korean reviews,
+    morphemes, translations), so that no figure shows boxes where Hangul should be. The font file
+    comes from koreanize-matplotlib (requirements.txt), found without importing the package,
+    which would change every rcParam on import and needs distutils, gone since Python 3.12."""
+    from importlib.util import find_spec
+
+    from matplotlib import font_manager
+
+    if HANGUL_FONT in matplotlib.rcParams["font.family"]:
+        return
+    spec = find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return  # not installed: matplotlib's own warning names each glyph it cannot draw
+    font_manager.fontManager.addfont(str(Path(spec.submodule_search_locations[0]) / "fonts" / f"{HANGUL_FONT}.ttf"))
+    matplotlib.rcParams["font.family"] = [*matplotlib.rcParams["font.family"], HANGUL_FONT]  # after the default
 
 
 def show_or_close(figure, show):
