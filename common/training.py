@@ -98,9 +98,10 @@ def callbacks(run):
     return [Guard(run.outcome)]
 
 
-def batches(x, y=None, batch_size=32, shuffle=False):
-    """What model.fit(x, y, batch_size=..., shuffle=...) would make of the arrays, for fit,
-    evaluate and (without y) predict alike.
+def batches(x, y=None, batch_size=32, shuffle=False, sample_weight=None):
+    """What model.fit(x, y, batch_size=..., shuffle=..., sample_weight=...) would make of the
+    arrays, for fit, evaluate and (without y) predict alike; x is an array, or a dict of arrays
+    by input name for a model of several inputs (translate_en_ko.py).
 
     Keras's own pipeline for arrays on TensorFlow uses tf.data's autotuning, and tearing it
     down after each epoch waits for the autotune thread (idle seconds per epoch on a small CPU:
@@ -108,21 +109,25 @@ def batches(x, y=None, batch_size=32, shuffle=False):
     attribute use_unbounded_threadpool" error. This is the same index-shuffle-and-gather pipeline
     without autotuning or a parallel map. Other backends get a keras.utils.PyDataset of the arrays.
     """
+    parts = tuple(part for part in (x, y, sample_weight) if part is not None)
     if not ON_TENSORFLOW:
-        return ArrayBatches(x, y, batch_size, shuffle)
+        return ArrayBatches(parts, batch_size, shuffle)
     import tensorflow as tf
 
-    x, y = tf.constant(x), None if y is None else tf.constant(y)
-    indices = tf.data.Dataset.range(len(x))
+    parts = tf.nest.map_structure(tf.constant, parts)
+    indices = tf.data.Dataset.range(rows(x))
     if shuffle:
-        indices = indices.shuffle(len(x), reshuffle_each_iteration=True)  # seeded by set_random_seed
-    if y is None:
-        dataset = indices.batch(batch_size).map(lambda batch: tf.gather(x, batch))
-    else:
-        dataset = indices.batch(batch_size).map(lambda batch: (tf.gather(x, batch), tf.gather(y, batch)))
+        indices = indices.shuffle(rows(x), reshuffle_each_iteration=True)  # seeded by set_random_seed
+    gathered = (lambda batch: tf.nest.map_structure(lambda part: tf.gather(part, batch), parts[0])) if len(parts) == 1 \
+        else (lambda batch: tf.nest.map_structure(lambda part: tf.gather(part, batch), parts))
     options = tf.data.Options()
     options.autotune.enabled = False
-    return dataset.prefetch(1).with_options(options)
+    return indices.batch(batch_size).map(gathered).prefetch(1).with_options(options)
+
+
+def rows(x):
+    """How many examples x holds: an array's rows, or those of each array of a dict."""
+    return len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
 
 
 def split_off_validation(x, y, fraction):
@@ -151,24 +156,31 @@ def best_epoch(early_stopping, run):
 
 
 class ArrayBatches(keras.utils.PyDataset):
-    """Batches of the arrays x and y (or x alone), reshuffled after every epoch by NumPy (seeded by
-    set_random_seed)."""
+    """Batches of (x, y, sample_weight), or of x alone, each an array or a dict of arrays, reshuffled
+    after every epoch by NumPy (seeded by set_random_seed)."""
 
-    def __init__(self, x, y, batch_size, shuffle):
+    def __init__(self, parts, batch_size, shuffle):
         super().__init__()
-        self.x, self.y, self.batch_size, self.shuffle = np.asarray(x), y, batch_size, shuffle
-        self.order = np.random.permutation(len(self.x)) if shuffle else np.arange(len(self.x))
+        self.parts, self.batch_size, self.shuffle = [as_arrays(part) for part in parts], batch_size, shuffle
+        self.count = rows(self.parts[0])
+        self.order = np.random.permutation(self.count) if shuffle else np.arange(self.count)
 
     def __len__(self):
-        return math.ceil(len(self.x) / self.batch_size)
+        return math.ceil(self.count / self.batch_size)
 
     def __getitem__(self, index):
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        return self.x[rows] if self.y is None else (self.x[rows], np.asarray(self.y)[rows])
+        selected = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        taken = tuple({name: array[selected] for name, array in part.items()} if isinstance(part, dict)
+                      else part[selected] for part in self.parts)
+        return taken[0] if len(taken) == 1 else taken
 
     def on_epoch_end(self):
         if self.shuffle:
-            self.order = np.random.permutation(len(self.x))
+            self.order = np.random.permutation(self.count)
+
+
+def as_arrays(part):
+    return {name: np.asarray(array) for name, array in part.items()} if isinstance(part, dict) else np.asarray(part)
 
 
 # The second core: each batch's two halves through the model side by side.
@@ -206,12 +218,16 @@ class SideBySide(keras.Model):
             return self.whole(inputs, training=True)
         import tensorflow as tf  # built only where TensorFlow runs on a CPU: side_by_side
 
-        half = tf.shape(inputs)[0] // 2  # a tensor: the batch size is known only when a batch comes
+        half = tf.shape(tf.nest.flatten(inputs)[0])[0] // 2  # a tensor: the batch size is known only when a batch comes
         # A batch of one row has no two halves, and the LSTM cannot run on zero rows: its row goes
         # through twice and the first answer is dropped. (A tf.cond costs more in every step.)
         first_end = tf.maximum(half, 1)
-        both = tf.concat([self.whole(inputs[:first_end], training=training),
-                          self.whole(inputs[half:], training=training)], axis=0)
+
+        def rows_of(start, end):  # of an array, or of each array of a dict of them
+            return tf.nest.map_structure(lambda part: part[start:end], inputs)
+
+        both = tf.concat([self.whole(rows_of(0, first_end), training=training),
+                          self.whole(rows_of(half, None), training=training)], axis=0)
         return both[first_end - half:]
 
 

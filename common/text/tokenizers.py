@@ -6,6 +6,8 @@ words between spaces are many and rare; a morphological analyser splits them int
 Kiwi (kiwipiepy) does it in C++ with no Java VM, unlike KoNLPy's Okt. Nothing here is imported
 until a tokenizer is asked for: --help never pays for loading Kiwi's model.
 """
+import re
+
 from common.errors import ScriptError
 from common.text import words_of
 
@@ -59,7 +61,39 @@ class KerasWords(Spaces):
         return (words_of(text) for text in texts)
 
 
-TOKENIZERS = {tokenizer.name: tokenizer for tokenizer in (Morphemes, Spaces, KerasWords)}
+class EnglishWords(Spaces):
+    """The translator's English: lower case, words (an apostrophe kept inside one: "don't") and each
+    punctuation mark a token of its own, since "?" and "." ask for different Korean endings."""
+
+    name, version = "english-words", "regex [\\w']+|[^\\w\\s]"
+    pattern = re.compile(r"[\w']+|[^\w\s]")
+
+    def split(self, text):
+        return self.pattern.findall(text.lower())
+
+    def split_many(self, texts):
+        return (self.split(text) for text in texts)
+
+
+class Syllables(Spaces):
+    """The translator's Korean: one token per character, each Hangul syllable block, space and
+    mark, so that the tokens joined again are the text (translate_en_ko.py says why: a small
+    vocabulary, nearly every test syllable seen in training)."""
+
+    name, version = "syllables", "characters"
+
+    def split(self, text):
+        return list(" ".join(text.split()))
+
+    def split_many(self, texts):
+        return (self.split(text) for text in texts)
+
+    @staticmethod
+    def join(tokens):
+        return "".join(tokens)
+
+
+TOKENIZERS = {tokenizer.name: tokenizer for tokenizer in (Morphemes, Spaces, KerasWords, EnglishWords, Syllables)}
 
 
 def tokenizer(name):
