@@ -51,14 +51,20 @@ def run_member(command):
 
 
 def summarize(members, book):
-    """group.json's numbers and the lines to print, from the finished members' metrics; the book's
-    numbers are placed against the seeds' range (pass none for synthetic data)."""
-    accuracies = [member.metrics["test_accuracy"] for member in members]
-    losses = [member.metrics["test_loss"] for member in members]
-    summary = {"test_accuracy": spread(accuracies), "test_loss": spread(losses)}
-    a, l = summary["test_accuracy"], summary["test_loss"]
-    lines = [f"Test accuracy over {a['n']} seeds: {a['mean']:.4f} ± {a['std']:.4f} (min {a['min']:.4f}, max {a['max']:.4f})",
-             f"Test loss over {l['n']} seeds: {l['mean']:.4f} ± {l['std']:.4f} (min {l['min']:.4f}, max {l['max']:.4f})"]
+    """group.json's numbers and the lines to print, from the finished members' metrics: the test
+    accuracy and loss, then any other test score every member has (translate_en_ko.py: chrF,
+    BLEU); the book's numbers are placed against the seeds' range (pass none for synthetic data)."""
+    scores = sorted({name for member in members for name, value in member.metrics.items() if name.startswith("test_")
+                     and isinstance(value, (int, float)) and not isinstance(value, bool)} - {"test_accuracy", "test_loss"})
+    summary, lines = {}, []
+    for name in ("test_accuracy", "test_loss", *scores):
+        values = [member.metrics.get(name) for member in members]
+        if name in scores and not all(isinstance(value, (int, float)) for value in values):
+            continue  # a score some members lack
+        summary[name] = found = spread(values)
+        lines.append(f"Test {name.removeprefix('test_').replace('_', ' ')} over {found['n']} seeds: {found['mean']:.4f} "
+                     f"± {found['std']:.4f} (min {found['min']:.4f}, max {found['max']:.4f})")
+    a = summary["test_accuracy"]
     for label, value in (book or {}).items():
         where = "inside" if a["min"] <= value <= a["max"] else "below" if value < a["min"] else "above"
         lines.append(f"{label}: {value:.4f}, {where} the seeds' range")
