@@ -22,7 +22,7 @@ from common.runs import Run, seeds
 
 
 def main(settings, train, argv=None, *, unit="epoch", answer=None, word_index_of_older_runs=None, explains=None,
-         explains_towards=None, generates=None, published_results=None):
+         explains_towards=None, generates=None, published_results=None, answers=None):
     """Parse `argv` against the script's settings and do what it asks (see above).
 
     train(config, args, run)   the page: trains and saves the run (run.finish), returns the exit code
@@ -35,12 +35,16 @@ def main(settings, train, argv=None, *, unit="epoch", answer=None, word_index_of
     generates                  generates(args, config) for --generate N
     published_results          label -> accuracy that a --seeds group is set against (the book's), or a
                                function of the config giving it (imdb_cnn_lstm.py: by --edition)
+    answers                    answers(args, config) for --predict and --predict-file, where the answer is
+                               not one pass of a classifier (translate_en_ko.py: a translation)
     """
     config, args = cli.parse(settings, argv)
     if getattr(args, "gates", None) is not None:
         return predict.gates_main(args, config, word_index_of_older_runs)
     if getattr(args, "attention", None) is not None:
         return predict.attention_main(args, config, word_index_of_older_runs)
+    if predict.wanted(args) and answers is not None:
+        return answers(args, config)
     if predict.wanted(args):
         return predict.main(args, config, word_index_of_older_runs, answer=answer,
                             explains=explains if args.explain else None, towards=explains_towards)

@@ -77,7 +77,7 @@ def test_predict_uses_the_newest_real_run_by_default(offline_keras, tiny_model_r
 
 
 @pytest.mark.parametrize("argv, error, message", [
-    (["--predict", "   "], cli.UsageError, "--predict: nothing to classify, the text is empty"),
+    (["--predict", "   "], cli.UsageError, "--predict: nothing to answer, the text is empty"),
     (["--predict-file", "no/such/file.txt"], cli.ScriptError, "cannot read no/such/file.txt"),
 ])
 def test_bad_text_is_refused(argv, error, message):

@@ -120,7 +120,7 @@ def test_a_model_of_the_other_script_is_refused(reuters_model):
 
 @pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("content, message", [
-    (b"", "holds no text to classify"), (b"\n  \n", "holds no text to classify"),
+    (b"", "holds no text to answer"), (b"\n  \n", "holds no text to answer"),
     (b"\x89PNG\r\n\x1a\n\0\0", "is a binary file"), (b"caf\xe9", "is not UTF-8 text"),
 ])
 def test_empty_binary_and_non_utf8_files_are_refused_before_any_model_loads(script, content, message, tmp_path):

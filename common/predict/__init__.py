@@ -25,10 +25,11 @@ VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
 PREVIEW_LENGTH = 70
 
 
-def options(answer, gates=False, attention=False):
+def options(answer, gates=False, attention=False, explain=None):
     """The flags for cli.settings(options=...); `answer` says what --predict prints; gates: the
     script also draws its LSTM's gates (--gates TEXT, common/notes/gates.py); attention: its
-    attention's weights (--attention TEXT, common/predict/attention.py)."""
+    attention's weights (--attention TEXT, common/predict/attention.py); explain: what --explain
+    shows, where it is not occlusion (translate_en_ko.py: the alignment)."""
     drawn = (("--gates", dict(metavar="TEXT", help="draw what the trained LSTM's gates do over TEXT (the notes' "
                                                    "i, f, o and c_t), saved as a PNG, then exit")),) if gates else ()
     drawn += (("--attention", dict(metavar="TEXT", help="draw the trained attention's weights a[t, t'] over the "
@@ -41,8 +42,8 @@ def options(answer, gates=False, attention=False):
         ("--model", dict(metavar="PATH", help="model.keras, or the run folder holding it, to predict with "
                                               "(default: the newest complete run's on real data; with "
                                               "--dry-run, the newest dry run's)")),
-        ("--explain", dict(action="store_true", help="with --predict or --predict-file: each word's part in the "
-                                                     "answer (occlusion), and an HTML page of it")),
+        ("--explain", dict(action="store_true", help=explain or "with --predict or --predict-file: each word's part "
+                                                             "in the answer (occlusion), and an HTML page of it")),
     )
 
 
@@ -62,9 +63,9 @@ def read_texts(args):
         print(f"note: --predict-file: {len(blank)} blank line{'s' if len(blank) > 1 else ''} skipped (line "
               f"{shown}); each answer ends with the start of its text", file=sys.stderr)
     if not texts and args.predict is not None:
-        raise UsageError("--predict: nothing to classify, the text is empty")
+        raise UsageError("--predict: nothing to answer, the text is empty")
     if not texts:
-        raise ScriptError(f"--predict-file: {args.predict_file} holds no text to classify")
+        raise ScriptError(f"--predict-file: {args.predict_file} holds no text to answer")
     return texts
 
 

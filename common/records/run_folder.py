@@ -293,8 +293,10 @@ def provenance(model_path, doing="Answering"):
     except ValueError:
         return f"{doing}: {model_path} (no run record beside it)"
     facts = []
-    accuracy = metrics.get("test_accuracy")
-    if isinstance(accuracy, (int, float)):
+    accuracy, chrf = metrics.get("test_accuracy"), metrics.get("test_chrf")
+    if isinstance(chrf, (int, float)):  # a translator: what its translations score, not its next-token accuracy
+        facts.append(f"test chrF {chrf:.1f}")
+    elif isinstance(accuracy, (int, float)):
         facts.append(f"test accuracy {accuracy:.4f}")
     for unit in ("epoch", "step"):
         done = metrics.get(f"{unit}s_completed")

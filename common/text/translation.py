@@ -99,7 +99,8 @@ def download(archive, url):
 
     try:
         with datasets.download_line_held_back(), as_a_browser():
-            keras.utils.get_file(archive, url, cache_subdir=os.path.join("datasets", SUBFOLDER))
+            keras.utils.get_file(archive, url, cache_dir=str(folder().parent.parent),  # where kor_txt looks for it
+                                 cache_subdir=os.path.join(folder().parent.name, SUBFOLDER))
     except Exception as error:  # Keras raises a bare Exception when the download fails
         if keras_reliance.DOWNLOAD_FAILED in str(error):
             raise DownloadFailed(str(error)) from None
