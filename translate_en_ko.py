@@ -273,7 +273,8 @@ def train(config, args, run):
     early_stopping_callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                                             restore_best_weights=True)
     inputs, targets, weights = arrays(train_items, english_vocabulary, korean_vocabulary, config)
-    train_batches = training.batches(inputs, targets, config.batch_size, shuffle=True, sample_weight=weights)
+    train_batches = training.batches(inputs, targets, config.batch_size, shuffle=True, sample_weight=weights,
+                                     trim_padding=True)  # a batch of short sentences: few steps
     validation_batches = one_pass(validation_items, english_vocabulary, korean_vocabulary, config)
     side_by_side = training.side_by_side(model, run, training_in_halves=config.batch_halves)
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
@@ -308,7 +309,7 @@ def train(config, args, run):
 def one_pass(items, english_vocabulary, korean_vocabulary, config):
     """The batches of a validation or test pass: in order, larger, the padding weighed 0."""
     inputs, targets, weights = arrays(items, english_vocabulary, korean_vocabulary, config)
-    return training.batches(inputs, targets, training.TEST_BATCH_SIZE, sample_weight=weights)
+    return training.batches(inputs, targets, training.TEST_BATCH_SIZE, sample_weight=weights, trim_padding=True)
 
 
 # --predict: the saved model and vocabularies translate; no dataset is read.

@@ -98,10 +98,13 @@ def callbacks(run):
     return [Guard(run.outcome)]
 
 
-def batches(x, y=None, batch_size=32, shuffle=False, sample_weight=None):
+def batches(x, y=None, batch_size=32, shuffle=False, sample_weight=None, trim_padding=False):
     """What model.fit(x, y, batch_size=..., shuffle=..., sample_weight=...) would make of the
     arrays, for fit, evaluate and (without y) predict alike; x is an array, or a dict of arrays
-    by input name for a model of several inputs (translate_en_ko.py).
+    by input name for a model of several inputs (translate_en_ko.py). trim_padding: the arrays
+    hold sequences padded at their end, and each batch's are cut after its longest one, so that
+    a batch of short sentences costs few steps (the loss and its gradient are the same: the cut
+    columns are padding, which weighs nothing).
 
     Keras's own pipeline for arrays on TensorFlow uses tf.data's autotuning, and tearing it
     down after each epoch waits for the autotune thread (idle seconds per epoch on a small CPU:
@@ -111,15 +114,25 @@ def batches(x, y=None, batch_size=32, shuffle=False, sample_weight=None):
     """
     parts = tuple(part for part in (x, y, sample_weight) if part is not None)
     if not ON_TENSORFLOW:
-        return ArrayBatches(parts, batch_size, shuffle)
+        return ArrayBatches(parts, batch_size, shuffle, trim_padding)
     import tensorflow as tf
 
     parts = tf.nest.map_structure(tf.constant, parts)
     indices = tf.data.Dataset.range(rows(x))
     if shuffle:
         indices = indices.shuffle(rows(x), reshuffle_each_iteration=True)  # seeded by set_random_seed
-    gathered = (lambda batch: tf.nest.map_structure(lambda part: tf.gather(part, batch), parts[0])) if len(parts) == 1 \
-        else (lambda batch: tf.nest.map_structure(lambda part: tf.gather(part, batch), parts))
+
+    def gathered(batch):
+        def rows_of(part):
+            taken = tf.gather(part, batch)
+            if not trim_padding or len(part.shape) != 2:
+                return taken
+            used = tf.reduce_any(tf.not_equal(taken, 0), axis=0)  # the columns that hold a token in some row
+            return taken[:, :tf.reduce_max(tf.where(used, tf.range(1, tf.shape(taken)[1] + 1), 0))]
+
+        found = tf.nest.map_structure(rows_of, parts)
+        return found[0] if len(found) == 1 else found
+
     options = tf.data.Options()
     options.autotune.enabled = False
     return indices.batch(batch_size).map(gathered).prefetch(1).with_options(options)
@@ -159,9 +172,10 @@ class ArrayBatches(keras.utils.PyDataset):
     """Batches of (x, y, sample_weight), or of x alone, each an array or a dict of arrays, reshuffled
     after every epoch by NumPy (seeded by set_random_seed)."""
 
-    def __init__(self, parts, batch_size, shuffle):
+    def __init__(self, parts, batch_size, shuffle, trim_padding=False):
         super().__init__()
         self.parts, self.batch_size, self.shuffle = [as_arrays(part) for part in parts], batch_size, shuffle
+        self.trim_padding = trim_padding
         self.count = rows(self.parts[0])
         self.order = np.random.permutation(self.count) if shuffle else np.arange(self.count)
 
@@ -170,9 +184,16 @@ class ArrayBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         selected = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        taken = tuple({name: array[selected] for name, array in part.items()} if isinstance(part, dict)
-                      else part[selected] for part in self.parts)
+        taken = tuple({name: self.rows_of(array, selected) for name, array in part.items()} if isinstance(part, dict)
+                      else self.rows_of(part, selected) for part in self.parts)
         return taken[0] if len(taken) == 1 else taken
+
+    def rows_of(self, array, selected):
+        taken = array[selected]
+        if not self.trim_padding or taken.ndim != 2:
+            return taken
+        used = np.flatnonzero(taken.any(axis=0))
+        return taken[:, :used[-1] + 1 if len(used) else 0]
 
     def on_epoch_end(self):
         if self.shuffle:

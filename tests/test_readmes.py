@@ -79,8 +79,10 @@ SMALLER = {"reuters_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", 
            "nsmc_cnn_lstm.py": ["--dry-run", "--epochs", "1"],
            "char_rnn_hello.py": ["--epochs", "5"],
            "char_rnn_text.py": ["--steps", "20", "--sample-every", "10"],
-           "vanishing_gradient.py": ["--dry-run"]}
-ANSWERING = ("--predict", "--predict-file", "--gates", "--generate", "--help")
+           "vanishing_gradient.py": ["--dry-run"],
+           "imdb_attention.py": ["--dry-run", "--epochs", "1", "--maxlen", "30", "--embedding-dim", "8", "--lstm-units", "6"],
+           "translate_en_ko.py": ["--dry-run", "--epochs", "2", "--units", "16", "--embedding-dim", "8"]}
+ANSWERING = ("--predict", "--predict-file", "--gates", "--attention", "--generate", "--help")
 
 
 def user_commands():
@@ -106,7 +108,7 @@ def test_every_readme_command_runs_as_written(tmp_path):
             words += SMALLER[script]
         if "--seeds" in words:
             words[words.index("--seeds") + 1] = "2"  # a group of two says as much about the command
-        if script in SMALLER and set(words) & {"--predict", "--gates"}:
+        if script in SMALLER and set(words) & {"--predict", "--gates", "--attention"}:
             if script not in trained:  # a model to answer with: a dry run's
                 run_script(REPO / script, *SMALLER[script], cwd=tmp_path, env={"USE_CACHED_DATA_AS_IS": "1"})
             words.append("--dry-run")
