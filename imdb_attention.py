@@ -118,9 +118,11 @@ def train(config, args, run):
     # restore_best_weights: the model kept is the best epoch's, not the last one's, PATIENCE epochs later.
     early_stopping_callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                                             restore_best_weights=True)
+    # Validation and test passes in training's batch size, not the other pages' 500: the attention's
+    # tanh holds batch x T x T x units numbers, and at 500 reviews its blocks would need 16 GB at once.
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
-    validation_batches = training.batches(*validation, training.TEST_BATCH_SIZE)
-    test_batches = training.batches(x_test, y_test, training.TEST_BATCH_SIZE)
+    validation_batches = training.batches(*validation, config.batch_size)
+    test_batches = training.batches(x_test, y_test, config.batch_size)
     side_by_side = training.side_by_side(model, run, training_in_halves=config.batch_halves)
     with run.training():  # Ctrl-C or a NaN loss ends training after the batch; what was learned is kept
         side_by_side.fit(train_batches, epochs=config.epochs, validation_data=validation_batches,

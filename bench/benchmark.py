@@ -5,11 +5,13 @@
     python bench/benchmark.py --paths ours pytorch keras-defaults keras-jax --rounds 3
     python bench/benchmark.py --paths ours ours-whole pytorch   # the second core's halves on and off
     python bench/benchmark.py --mode whole         # each default job, process start to exit (bench/whole.py)
+    python bench/benchmark.py --models attention   # imdb_attention.py's model, the chapter's heaviest
 
 Every path runs in its own fresh process (a Keras backend is fixed per process), and the
 paths take turns, round after round, so that a noisy neighbour slows all of them alike.
 Data are synthetic with the real shapes (Reuters: 8,982 x 100 ids < 1000, 46 classes;
-IMDB: 25,000 x 100 ids < 5000, binary), so no download is needed.
+IMDB: 25,000 x 100 ids < 5000, binary; attention: 2,000 x 500 ids < 5000, binary, a tenth of its
+20,000 reviews trained on, so an epoch here is a tenth of the real one), so no download is needed.
 
 Per path and model it reports: steady-state seconds per training epoch (median over the
 epochs after a warm-up epoch), how much of the epoch lay outside its training steps (the epoch
@@ -36,7 +38,12 @@ REPO = Path(__file__).resolve().parent.parent
 SHAPES = {  # train size, test size, vocabulary, classes
     "reuters": (8982, 2246, 1000, 46),
     "imdb": (25000, 25000, 5000, 2),
+    "attention": (2000, 1000, 5000, 2),  # a tenth: its real epoch (20,000 reviews) takes minutes
 }
+MAXLEN = {"reuters": 100, "imdb": 100, "attention": 500}  # ids per example
+BATCH_SIZE = {"reuters": 100, "imdb": 100, "attention": 40}  # the scripts' defaults
+TEST_BATCH_SIZE = {"reuters": 500, "imdb": 500, "attention": 40}  # imdb_attention.py tests in its training batches (memory)
+SCRIPTS = {"reuters": "reuters_lstm", "imdb": "imdb_cnn_lstm", "attention": "imdb_attention"}
 PATHS = ("ours", "ours-whole", "ours-halves", "ours-bf16", "pytorch", "keras-defaults", "keras-jax")
 # ours-whole: the scripts' path with no batch halves, in training or test passes (common/training.py);
 # ours-halves: training in halves too for Reuters, which has no such setting;
@@ -48,6 +55,8 @@ def flops_per_epoch(model):
     train = SHAPES[model][0]
     if model == "reuters":  # 100 steps of x@W (100x400) and h@U (100x400), then Dense(100 -> 46)
         forward = 100 * 2 * (100 * 400 + 100 * 400) + 2 * 100 * 46
+    elif model == "attention":  # LSTM over 500 steps (500 -> 4x64, 64 -> 4x64); e[t, t'] (500 x 500 x 32); a @ h
+        forward = 500 * 2 * (500 * 256 + 64 * 256) + 500 * 500 * 2 * 32 + 500 * 500 * 2 * 64 + 2 * 500 * 64
     else:  # Conv1D over 96 positions (5x100 -> 64), LSTM over 24 steps (64 -> 4x55, 55 -> 4x55)
         forward = 96 * 2 * 5 * 100 * 64 + 24 * 2 * (64 * 220 + 55 * 220) + 2 * 55
     return 3 * forward * train
@@ -67,8 +76,8 @@ def matmul_rate(size=1024, repeats=20):
 def synthetic(model):
     train, test, vocabulary, classes = SHAPES[model]
     rng = np.random.default_rng(0)
-    return (rng.integers(0, vocabulary, (train, 100)), rng.integers(0, classes, train),
-            rng.integers(0, vocabulary, (test, 100)), rng.integers(0, classes, test))
+    return (rng.integers(0, vocabulary, (train, MAXLEN[model])), rng.integers(0, classes, train),
+            rng.integers(0, vocabulary, (test, MAXLEN[model])), rng.integers(0, classes, test))
 
 
 # One measurement, in a child process.
@@ -80,7 +89,7 @@ def measure_keras(path, model_name, epochs):
     from common import cli, keras_setup, runs, training
 
     as_scripts_do = path.startswith("ours")
-    script = __import__("reuters_lstm" if model_name == "reuters" else "imdb_cnn_lstm")
+    script = __import__(SCRIPTS[model_name])
     config = cli.parse(script.SETTINGS, whole.flags(path, model_name))[0]
     if as_scripts_do:
         keras_setup.seed_everything(config.seed)
@@ -119,7 +128,7 @@ def measure_keras(path, model_name, epochs):
         with run.training():
             trainer.fit(training.batches(x, y, config.batch_size, shuffle=True), epochs=epochs,
                       callbacks=[*training.callbacks(run), Clock()], verbose=0)
-        test = {"x": training.batches(x_test, y_test, training.TEST_BATCH_SIZE)}
+        test = {"x": training.batches(x_test, y_test, TEST_BATCH_SIZE[model_name])}
     else:
         model.fit(x, y, batch_size=config.batch_size, epochs=epochs, callbacks=[Clock()], verbose=0)
         test = {"x": x_test, "y": y_test, "batch_size": config.batch_size}
@@ -138,9 +147,9 @@ def measure_pytorch(model_name, epochs):
     ready, steps, epoch_seconds = time.time(), [], []
     for _ in range(epochs):
         began = time.perf_counter()
-        peers.train_epoch(model, loss, optimizer, x, y, 100, steps, time.perf_counter)
+        peers.train_epoch(model, loss, optimizer, x, y, BATCH_SIZE[model_name], steps, time.perf_counter)
         epoch_seconds.append(time.perf_counter() - began)
-    return ready, epoch_seconds, steps, test_passes(lambda: peers.evaluate(model, x_test, peers.TEST_BATCH_SIZE)), f"torch {torch.__version__}"
+    return ready, epoch_seconds, steps, test_passes(lambda: peers.evaluate(model, x_test, TEST_BATCH_SIZE[model_name])), f"torch {torch.__version__}"
 
 
 def test_passes(evaluate):
@@ -236,6 +245,9 @@ def report_whole(results):
 
 
 def main_whole(args):
+    if "attention" in args.models:
+        sys.exit("benchmark.py: error: --mode whole times the Reuters and IMDB jobs; the attention model is "
+                 "measured per epoch (--mode steady)")
     paths = [p for p in args.paths if p in whole.PATHS]
     results = {(m, p): [] for m in args.models for p in paths}
     for round_number in range(args.rounds):
@@ -252,7 +264,8 @@ def main():
                              "process start to exit, against PyTorch doing the same job")
     parser.add_argument("--keras-home", help="--mode whole: a filled Keras cache to use instead of synthetic data")
     parser.add_argument("--whole-child", nargs=3, help=argparse.SUPPRESS)
-    parser.add_argument("--models", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--models", nargs="+", choices=list(SHAPES), default=["reuters", "imdb"],
+                        help="attention: imdb_attention.py's model, on a tenth of its epoch")
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=["ours", "pytorch"],
                         help="--mode whole runs ours, ours-whole, ours-bf16 and pytorch only")
     parser.add_argument("--epochs", type=int, default=3, help="per process, the first one a warm-up (default 3)")

@@ -1,4 +1,4 @@
-"""The peer: the same two models written in plain PyTorch, trained the plain PyTorch way."""
+"""The peer: the same models written in plain PyTorch, trained the plain PyTorch way."""
 import torch
 from torch import nn
 
@@ -38,10 +38,47 @@ class ImdbCnnLstm(nn.Module):
         return self.dense(h[-1]).squeeze(1)
 
 
+class SeqSelfAttention(nn.Module):
+    """keras-self-attention's additive self-attention, as common/self_attention.py writes it:
+    e = sigmoid(W_a^T tanh(W_t^T h_t + W_x^T h_t' + b_h) + b_a), a = softmax(e), v = a h;
+    the plain PyTorch way, all of e at once (PyTorch's broadcasting add)."""
+
+    def __init__(self, features, units=32):
+        super().__init__()
+        self.query = nn.Linear(features, units)  # W_t and b_h
+        self.key = nn.Linear(features, units, bias=False)  # W_x
+        self.score = nn.Linear(units, 1)  # W_a and b_a
+
+    def forward(self, h):
+        g = torch.tanh(self.query(h).unsqueeze(2) + self.key(h).unsqueeze(1))  # (batch, T, T', units)
+        a = torch.softmax(torch.sigmoid(self.score(g).squeeze(-1)), dim=-1)
+        return a @ h
+
+
+class ImdbAttention(nn.Module):
+    """Embedding(5000, 500) -> Dropout(0.5) -> LSTM(64, every step) -> SeqSelfAttention -> Dropout(0.5)
+    -> Flatten -> Linear(1): imdb_attention.py's model."""
+
+    def __init__(self, num_words=5000, embedding_dim=500, units=64, maxlen=500):
+        super().__init__()
+        self.embedding = nn.Embedding(num_words, embedding_dim)
+        self.dropout = nn.Dropout(0.5)
+        self.lstm = nn.LSTM(embedding_dim, units, batch_first=True)
+        self.attention = SeqSelfAttention(units)
+        self.dense = nn.Linear(maxlen * units, 1)
+
+    def forward(self, x):
+        h, _ = self.lstm(self.dropout(self.embedding(x)))
+        return self.dense(self.dropout(self.attention(h)).flatten(1)).squeeze(1)
+
+
+MODELS = {"reuters": ReutersLSTM, "imdb": ImdbCnnLstm, "attention": ImdbAttention}
+
+
 def build(model_name):
     """Model, loss and Adam as the Keras scripts configure them (Keras's epsilon)."""
     torch.manual_seed(0)
-    model = ReutersLSTM() if model_name == "reuters" else ImdbCnnLstm()
+    model = MODELS[model_name]()
     loss = nn.CrossEntropyLoss() if model_name == "reuters" else nn.BCEWithLogitsLoss()
     return model, loss, torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 

@@ -30,7 +30,7 @@ def flags(path, model_name):
     """The scripts' flags for a path: --precision, and --batch-halves for the script that has it
     (common/training.py), each given outright so that a changed default cannot blur a comparison."""
     chosen = ["--precision", "mixed_bfloat16" if path == "ours-bf16" else "float32"]
-    if model_name == "imdb":
+    if model_name in ("imdb", "attention"):
         chosen += ["--batch-halves", "false" if path == "ours-whole" else "true"]
     return chosen
 
