@@ -180,7 +180,8 @@ def translating_models(model):
     probabilities, (next_h, next_c), weights = decode(parts, previous, [h, c], every_state, every_key if keys is not None
                                                       else None, source)
     outputs = [probabilities[:, 0], next_h, next_c] + ([weights[:, 0]] if weights is not None else [])
-    step = keras.Model([previous, h, c, every_state, every_key, source], outputs, name="step")
+    inputs = [previous, h, c] + ([every_state, every_key, source] if weights is not None else [])  # none unused
+    step = keras.Model(inputs, outputs, name="step")
     return encoder, step
 
 
@@ -193,7 +194,8 @@ def translate(models, english_vocabulary, sentences_as_tokens, beam, max_length)
     encoded, keys, h, c = (keras.ops.convert_to_numpy(part) for part in encoder(source, training=False))
 
     def step(tokens, state):
-        outputs = [keras.ops.convert_to_numpy(part) for part in step_model([tokens[:, None], *state], training=False)]
+        given = [tokens[:, None], *state][:len(step_model.inputs)]  # the plain model reads h and c alone
+        outputs = [keras.ops.convert_to_numpy(part) for part in step_model(given, training=False)]
         attention = outputs[3] if len(outputs) > 3 else None
         return np.log(np.maximum(outputs[0], 1e-30)), (outputs[1], outputs[2], *state[2:]), attention
 
@@ -269,6 +271,10 @@ def train(config, args, run):
 
     model = build_model(config, english_vocabulary.num_words, korean_vocabulary.num_words)
     model.summary()
+    # Wired now, before training: Keras 3.13 (Colab's) cannot wire AdditiveAttention with its
+    # weights returned once the layer has run on data. They share the model's layers, so they
+    # translate with whatever training leaves in them.
+    models = translating_models(model)
 
     early_stopping_callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                                             restore_best_weights=True)
@@ -285,8 +291,7 @@ def train(config, args, run):
         test = side_by_side.evaluate(one_pass(test_items, english_vocabulary, korean_vocabulary, config), verbose=0,
                                      return_dict=True)  # the loss and next-syllable accuracy, teacher-forced
         print(f"\nThe best epoch's weights ({best_epoch} of {run.outcome.done}, lowest validation loss) are kept.")
-        translated, whole = test_translations(translating_models(model), english_vocabulary, korean_vocabulary,
-                                              test_items, config, run)
+        translated, whole = test_translations(models, english_vocabulary, korean_vocabulary, test_items, config, run)
         if whole:
             test.update(scores([korean for _, korean, _ in translated], [found for _, _, found in translated]))
             print(f"\nTest sentences ({len(translated)}, beam {config.beam}): chrF {test['chrf']:.1f}, BLEU "

@@ -50,12 +50,12 @@ def reverser():
     english = translate_en_ko.vocabulary_of([e for e, _, _ in items], list)
     korean = translate_en_ko.vocabulary_of([k for _, k, _ in items], list)
     model = translate_en_ko.build_model(config, english.num_words, korean.num_words)
+    models = translate_en_ko.translating_models(model)  # before training, as the script wires them (Keras 3.13)
     inputs, targets, weights = translate_en_ko.arrays(items, english, korean, config)
     model.fit(training.batches(inputs, targets, 32, shuffle=True, sample_weight=weights), epochs=12, verbose=0)
     held_out = reversed_pairs(100, np.random.default_rng(1))
-    found = translate_en_ko.translate(translate_en_ko.translating_models(model), english,
-                                      [words for words, _ in held_out], beam=1, max_length=6)
-    return model, english, korean, held_out, found
+    found = translate_en_ko.translate(models, english, [words for words, _ in held_out], beam=1, max_length=6)
+    return models, english, korean, held_out, found
 
 
 def test_a_tiny_model_learns_a_made_up_language_nearly_perfectly(reverser):
@@ -78,9 +78,8 @@ def test_its_attention_peaks_on_the_word_each_syllable_translates(reverser):
 
 
 def test_beam_search_with_the_trained_model_scores_at_least_what_greedy_does(reverser):
-    model, english, _, held_out, greedy = reverser
-    beam = translate_en_ko.translate(translate_en_ko.translating_models(model), english,
-                                     [words for words, _ in held_out[:30]], beam=3, max_length=6)
+    models, english, _, held_out, greedy = reverser
+    beam = translate_en_ko.translate(models, english, [words for words, _ in held_out[:30]], beam=3, max_length=6)
     assert all(b.score >= g.score - 1e-5 for b, g in zip(beam, greedy[:30]) if g.finished and b.finished)
 
 
