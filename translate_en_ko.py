@@ -67,7 +67,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from common import decoding, files, plots, start, training
+from common import decoding, plots, start, training
 from common.errors import ScriptError
 from common.records import run_folder
 from common.text import INDEX_FROM, START, Vocabulary, tokenizers, translation
@@ -75,7 +75,6 @@ from common.text import INDEX_FROM, START, Vocabulary, tokenizers, translation
 END = INDEX_FROM  # id 3, which no word has (common/text: words from 4): the end of a Korean sentence
 ENGLISH, KOREAN = tokenizers.EnglishWords(), tokenizers.Syllables()
 TRANSLATED_SHOWN = 5  # test sentences printed with their references after training
-ALIGNMENT = "alignment"  # runs/translate_en_ko/alignment/: --explain's figures
 
 
 def main(argv=None):
@@ -95,12 +94,6 @@ def tokenized(pairs, config):
     found = [(ENGLISH.split(english), KOREAN.split(korean), (english, korean)) for english, korean in pairs]
     return [item for item in found if 0 < len(item[0]) <= config.max_english_words
             and 0 < len(item[1]) <= config.max_korean_syllables]
-
-
-def vocabulary_of(token_lists, split):
-    """Every token of the training side, by frequency: ids from 4, as common/text counts words."""
-    distinct = len({token for tokens in token_lists for token in tokens})
-    return Vocabulary.counted(token_lists, distinct + INDEX_FROM + 1, split)
 
 
 def arrays(items, english_vocabulary, korean_vocabulary, config):
@@ -239,11 +232,11 @@ def test_translations(models, english_vocabulary, korean_vocabulary, test_items,
     references = {}
     for english_tokens, _, (english, korean) in test_items:
         references.setdefault(english, (english_tokens, []))[1].append(korean)
-    done = []
-    for start_at in range(0, len(references), 128):
+    done, sentences = [], list(references.items())
+    for start_at in range(0, len(sentences), 128):
         if run.outcome.signal_after_training:
             return done, False
-        chunk = list(references.items())[start_at:start_at + 128]
+        chunk = sentences[start_at:start_at + 128]
         found = translate(models, english_vocabulary, [tokens for _, (tokens, _) in chunk], config.beam,
                           config.max_korean_syllables)
         done += [(english, korean_of(hypothesis, korean_vocabulary), korean) for (english, (_, korean)), hypothesis
@@ -264,8 +257,9 @@ def train(config, args, run):
     print(f"{len(train_items)} training pairs, {len(validation_items)} validation, {len(test_items)} test "
           f"(by English sentence; {run.data['left_out_as_too_long']} longer pairs left out)"
           f"{' (synthetic data: --dry-run)' if args.dry_run else ''}")
-    english_vocabulary = vocabulary_of([english for english, _, _ in train_items], ENGLISH.split)
-    korean_vocabulary = vocabulary_of([korean for _, korean, _ in train_items], KOREAN.split)
+    # Every token of the training side, by frequency, ids from 4 as common/text counts words
+    english_vocabulary = Vocabulary.counted([english for english, _, _ in train_items], None, ENGLISH.split)
+    korean_vocabulary = Vocabulary.counted([korean for _, korean, _ in train_items], None, KOREAN.split)
     print(f"Vocabularies: {english_vocabulary.num_words - INDEX_FROM - 1} English words and marks, "
           f"{korean_vocabulary.num_words - INDEX_FROM - 1} Korean syllables and marks")
 
@@ -330,9 +324,8 @@ def saved_vocabularies(path):
     where = path.parent / predict.VOCABULARY
     try:
         record = json.loads(where.read_text(encoding="utf-8"))
-        vocabularies = [Vocabulary({word: rank for rank, word in enumerate(record[side], start=1) if word is not None},
-                                   len(record[side]) + INDEX_FROM + 1, split)
-                        for side, split in (("english", ENGLISH.split), ("korean", KOREAN.split))]
+        vocabularies = [Vocabulary.ranked(record[side], split) for side, split in (("english", ENGLISH.split),
+                                                                                     ("korean", KOREAN.split))]
         return (*vocabularies, int(record["max_english_words"]))
     except (OSError, ValueError, KeyError, TypeError) as error:
         reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
@@ -389,10 +382,7 @@ def explain_alignment(args, tokens, hypothesis, korean_vocabulary, english_vocab
     axes.set_title(f"{args.script}: {predict.preview(' '.join(tokens))}\n→ {korean}", fontsize=10)
     figure.colorbar(image, ax=axes, label="attention weight")
     figure.tight_layout()
-    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / ALIGNMENT, ".png")
-    figure.savefig(out, dpi=100)
-    plots.show_or_close(figure, show=False)
-    print(f"Alignment: {out}", file=sys.stderr)
+    predict.save_drawing(figure, args, run_folder.ALIGNMENT, "Alignment")
 
 
 if __name__ == "__main__":

@@ -182,7 +182,6 @@ def saved_vocabulary(model_path):
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         name, words, num_words, maxlen = record["tokenizer"], record["words"], record["num_words"], record["maxlen"]
-        word_index = {word: rank for rank, word in enumerate(words, start=1) if word is not None}
         if not (isinstance(num_words, int) and isinstance(maxlen, int)):
             raise TypeError("num_words and maxlen must be whole numbers")
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -195,7 +194,7 @@ def saved_vocabulary(model_path):
     if tokenizer.version != record.get("tokenizer_version"):
         print(f"note: the model was trained with {record.get('tokenizer_version')}, this is {tokenizer.version}; "
               "a few texts may split differently", file=sys.stderr)
-    return Vocabulary(word_index, num_words, tokenizer.split), maxlen
+    return Vocabulary.ranked(words, tokenizer.split, num_words), maxlen
 
 
 def encoding_for(model, path, config, dataset, given=()):
@@ -234,7 +233,6 @@ def gates_main(args, config, dataset):
     against Keras's, drawn gate by gate; exit code 0."""
     import keras
 
-    from common import plots
     from common.notes import gates
 
     if not args.gates.strip():
@@ -248,20 +246,28 @@ def gates_main(args, config, dataset):
     words = [word if known != OOV else f"{word}?" for word, known in zip(vocabulary.split(args.gates), ids[1:])]
     labels = gates.step_labels(words, len(steps), maxlen, *gates.windows(model))
     figure = gates.figure(steps, labels, f"{args.script}: the LSTM's gates over\n\"{preview(args.gates)}\"")
-    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / run_folder.GATES, ".png")
-    figure.savefig(out, dpi=100)
-    plots.show_or_close(figure, show=False)
     forget = float(np.mean([step[1].mean() for step in steps[gates.text_steps(labels):]]))
     print(f"{len(steps)} LSTM steps; mean forget gate {forget:.3f}; the notes' NumPy LSTM equals Keras's "
           f"last hidden state to {difference:.1e}")
-    print(f"Gates: {out}", file=sys.stderr)
+    save_drawing(figure, args, run_folder.GATES, "Gates")
     return 0
+
+
+def save_drawing(figure, args, kind, label):
+    """A figure of a trained model's insides (kind: run_folder.GATES, ATTENTION, ALIGNMENT) saved as
+    a new PNG under runs/<script>/<kind>/, closed, and its path said on stderr as "label: path"."""
+    from common import plots
+
+    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / kind, ".png")
+    figure.savefig(out, dpi=100)
+    plots.show_or_close(figure, show=False)
+    print(f"{label}: {out}", file=sys.stderr)
+    return out
 
 
 def attention_main(args, config, dataset):
     """--attention TEXT: the trained attention's a[t, t'] over the words of TEXT, drawn as a
     heat map; exit code 0."""
-    from common import plots
     from common.predict import attention
 
     if not args.attention.strip():
@@ -283,12 +289,9 @@ def attention_main(args, config, dataset):
     score = float(model.predict(keras.utils.pad_sequences([ids], maxlen=maxlen), verbose=0)[0][0])
     drawn = attention.figure(matrix, labels, f"{args.script}: where each word looks (a[t, t'])\n"
                                              f"\"{preview(args.attention)}\" (positive {score:.3f})", maxlen)
-    out = files.new_file(run_folder.script_folder(args.script, args.dry_run) / run_folder.ATTENTION, ".png")
-    drawn.savefig(out, dpi=100)
-    plots.show_or_close(drawn, show=False)
     received = matrix.mean(axis=0)
     print(f"{len(labels)} words; the padding before them takes {1 - matrix.sum(axis=1).mean():.3f} of each row; "
           "most looked at: " + ", ".join(f"{labels[i]} {received[i]:.4f}" for i in np.argsort(-received)[:5])
           + f" (uniform: {1 / maxlen:.4f})")
-    print(f"Attention: {out}", file=sys.stderr)
+    save_drawing(drawn, args, run_folder.ATTENTION, "Attention")
     return 0

@@ -26,7 +26,8 @@ DRY_RUNS = "dry-run"  # runs/<script>/dry-run/<timestamp>/: dry runs, apart from
 METRICS, HISTORY, LOSS_FIGURE, MODEL, TENSORBOARD = "metrics.json", "history.csv", "loss.png", "model.keras", "tensorboard"
 GROUP, SEEDS_FIGURE = "group.json", "seeds.png"  # a --seeds group: its summary and figure; its runs in seed<K>/
 EXPLAINED, GATES, ATTENTION = "explained", "gates", "attention"  # runs/<script>/...: --explain's pages, --gates' and --attention's figures
-NOT_RUNS = (DRY_RUNS, EXPLAINED, GATES, ATTENTION)  # the folders beside a script's runs that are not runs
+ALIGNMENT = "alignment"  # runs/translate_en_ko/alignment/: the translator's --explain figures
+NOT_RUNS = (DRY_RUNS, EXPLAINED, GATES, ATTENTION, ALIGNMENT)  # the folders beside a script's runs that are not runs
 
 
 CLAIM = ".claimed"  # in a --out folder while its run fills it: a second run there is refused
