@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import REPO, run_script
+from conftest import REPO, run_script, write_kor_txt
 
-from common.text import translation
+from common.text import Vocabulary, translation
 
 import translate_en_ko  # noqa: E402 (loads Keras)
 from common import keras_setup, training  # noqa: E402
@@ -47,8 +47,8 @@ def reverser():
                              max_korean_syllables=6)
     rng = np.random.default_rng(0)
     items = [(english, korean, None) for english, korean in reversed_pairs(3000, rng)]
-    english = translate_en_ko.vocabulary_of([e for e, _, _ in items], list)
-    korean = translate_en_ko.vocabulary_of([k for _, k, _ in items], list)
+    english = Vocabulary.counted([e for e, _, _ in items], None, list)
+    korean = Vocabulary.counted([k for _, k, _ in items], None, list)
     model = translate_en_ko.build_model(config, english.num_words, korean.num_words)
     models = translate_en_ko.translating_models(model)  # before training, as the script wires them (Keras 3.13)
     inputs, targets, weights = translate_en_ko.arrays(items, english, korean, config)
@@ -154,7 +154,7 @@ def test_explain_on_a_model_without_attention_is_one_line(tmp_path):
 def test_a_placed_copy_is_used_as_it_is_only_when_asked(tmp_path, monkeypatch):
     folder = tmp_path / "datasets" / "kor-eng"
     folder.mkdir(parents=True)
-    translation.write_kor_txt(folder / "kor.txt", [("Hi.", "안녕."), ("Run!", "뛰어!")])
+    write_kor_txt(folder / "kor.txt", [("Hi.", "안녕."), ("Run!", "뛰어!")])
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.delenv("USE_CACHED_DATA_AS_IS", raising=False)
     with pytest.raises(translation.ScriptError, match="kor.txt in .* is kept: it is readable but not the release"):

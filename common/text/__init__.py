@@ -52,10 +52,18 @@ class Vocabulary:
     def counted(cls, texts_as_words, num_words, split):
         """The vocabulary of a corpus already split into words: ranked by frequency, ties in
         order of first appearance (as Counter.most_common keeps them), only the ranks whose id
-        (rank + INDEX_FROM, from 4: Keras's id 3 is never a word) is below num_words."""
+        (rank + INDEX_FROM, from 4: Keras's id 3 is never a word) is below num_words (None: every
+        word of the corpus)."""
         counts = Counter(word for words in texts_as_words for word in words)
-        ranked = [word for word, _ in counts.most_common(max(num_words - INDEX_FROM - 1, 0))]
-        return cls({word: rank for rank, word in enumerate(ranked, start=1)}, num_words, split)
+        num_words = len(counts) + INDEX_FROM + 1 if num_words is None else num_words
+        return cls.ranked([word for word, _ in counts.most_common(max(num_words - INDEX_FROM - 1, 0))], split, num_words)
+
+    @classmethod
+    def ranked(cls, words, split=words_of, num_words=None):
+        """The vocabulary whose ranked_words() these are: words[i] gets id i + 1 + INDEX_FROM (None:
+        a rank no word holds); num_words: every id they fill, unless given."""
+        num_words = len(words) + INDEX_FROM + 1 if num_words is None else num_words
+        return cls({word: rank for rank, word in enumerate(words, start=1) if word is not None}, num_words, split)
 
     def ranked_words(self):
         """Every id below num_words from 4 on, most frequent first, as its word (None for an id
