@@ -120,6 +120,13 @@ def write_nsmc(train=300, test=100, seed=3, folder=None):
     return folder
 
 
+def write_kor_txt(path, pairs):
+    """A kor.txt of (English, Korean) pairs in manythings.org's layout: English<TAB>Korean<TAB>attribution."""
+    lines = [f"{english}\t{korean}\tCC-BY 2.0 (France) Attribution: tatoeba.org" for english, korean in pairs]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def cut_network(monkeypatch):
     """The real keras.datasets loaders with the network cut, an empty Keras cache, and the
     product's own way in for files that are not Google's (USE_CACHED_DATA_AS_IS=1): the small

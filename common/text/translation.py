@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from common import files, keras_reliance
+from common import keras_reliance
 from common.errors import ScriptError
 from common.text import datasets
 
@@ -157,12 +157,6 @@ def split_by_english(pairs, validation_fraction, test_fraction, seed=SPLIT_SEED)
     for pair in pairs:
         parts[side[pair[0]]].append(pair)
     return parts
-
-
-def write_kor_txt(path, pairs):
-    """A kor.txt of `pairs` in manythings.org's layout (tests, and the dry run's stand-in)."""
-    lines = [f"{english}\t{korean}\tCC-BY 2.0 (France) Attribution: tatoeba.org" for english, korean in pairs]
-    return files.write_text(path, "\n".join(lines) + "\n")
 
 
 # The dry run's stand-in: a small grammar whose English and Korean say the same thing, Korean
