@@ -91,6 +91,7 @@ def user_commands():
     return list(dict.fromkeys(found))
 
 
+@pytest.mark.timeout(900)  # some twenty commands, each a process of its own: over pytest.ini's 300 s on one core
 def test_every_readme_command_runs_as_written(tmp_path):
     import shlex
     import shutil
