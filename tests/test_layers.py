@@ -13,7 +13,7 @@ from conftest import REPO
 
 FLOORS = (  # lowest first; the same floors as docs/layout.md
     ("errors", "files", "signals", "keras_reliance", "plots", "decoding"),  # the ground: no import of the project's
-    ("text", "records", "keras_setup", "self_attention"),
+    ("text", "pictures", "records", "keras_setup", "self_attention"),
     ("notes", "cli", "training", "compare"),
     ("predict", "runs"),
     ("start",),  # only the scripts import it
