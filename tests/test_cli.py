@@ -6,7 +6,7 @@ import reuters_lstm
 from common import cli
 
 SCRIPTS = ["reuters_lstm.py", "imdb_cnn_lstm.py", "char_rnn_hello.py", "char_rnn_text.py", "nsmc_cnn_lstm.py",
-           "imdb_attention.py", "translate_en_ko.py"]
+           "imdb_attention.py", "translate_en_ko.py", "caption_shapes.py"]
 LENGTH = {"char_rnn_text.py": "--steps"}  # how long each trains; the others count epochs
 
 

@@ -25,26 +25,34 @@ VOCABULARY = "vocabulary.json"  # saved with each run: how its model reads text
 PREVIEW_LENGTH = 70
 
 
-def options(answer, gates=False, attention=False, explain=None):
+def options(answer, gates=False, attention=False, explain=None, reads="text"):
     """The flags for cli.settings(options=...); `answer` says what --predict prints; gates: the
     script also draws its LSTM's gates (--gates TEXT, common/notes/gates.py); attention: its
     attention's weights (--attention TEXT, common/predict/attention.py); explain: what --explain
-    shows, where it is not occlusion (translate_en_ko.py: the alignment)."""
+    shows, where it is not occlusion (translate_en_ko.py: the alignment); reads="pictures": the
+    model answers pictures, not text (caption_shapes.py: --predict IMAGE, --predict-file FOLDER,
+    no --explain)."""
     drawn = (("--gates", dict(metavar="TEXT", help="draw what the trained LSTM's gates do over TEXT (the notes' "
                                                    "i, f, o and c_t), saved as a PNG, then exit")),) if gates else ()
     drawn += (("--attention", dict(metavar="TEXT", help="draw the trained attention's weights a[t, t'] over the "
                                                         "words of TEXT (where each word looks), saved as a PNG, "
                                                         "then exit")),) if attention else ()
-    return drawn + (
-        ("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
-        ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file (-: standard "
-                                                     "input); blank lines are skipped, with a note")),
-        ("--model", dict(metavar="PATH", help="model.keras, or the run folder holding it, to predict with "
-                                              "(default: the newest complete run's on real data; with "
-                                              "--dry-run, the newest dry run's)")),
-        ("--explain", dict(action="store_true", help=explain or "with --predict or --predict-file: each word's part "
-                                                             "in the answer (occlusion), and an HTML page of it")),
-    )
+    if reads == "pictures":
+        given = (("--predict", dict(metavar="IMAGE", help=f"print {answer} of the picture IMAGE (PNG, JPEG, ...; "
+                                                          "resized to the size trained on) with a trained model, then exit")),
+                 ("--predict-file", dict(metavar="FOLDER", help="the same for every picture in FOLDER, by name")))
+    else:
+        given = (("--predict", dict(metavar="TEXT", help=f"print {answer} of TEXT with a trained model, then exit")),
+                 ("--predict-file", dict(metavar="PATH", help="the same for every line of a UTF-8 text file (-: "
+                                                              "standard input); blank lines are skipped, with a note")))
+    model = ("--model", dict(metavar="PATH", help="model.keras, or the run folder holding it, to predict with "
+                                                  "(default: the newest complete run's on real data; with "
+                                                  "--dry-run, the newest dry run's)"))
+    if reads == "pictures":
+        return drawn + given + (model,)
+    return drawn + given + (model, ("--explain", dict(
+        action="store_true", help=explain or "with --predict or --predict-file: each word's part in the answer "
+                                             "(occlusion), and an HTML page of it")))
 
 
 def wanted(args):

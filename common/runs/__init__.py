@@ -134,13 +134,16 @@ class Run:
         }
 
     def finish(self, model, figure, extra=None, model_file=run_folder.MODEL, figure_file=run_folder.LOSS_FIGURE,
-               texts=None):
+               texts=None, figures=None):
         """Save the figure, the model (a script that trains none passes None), the script's own
-        text files (texts: name -> content), history.csv and metrics.json, each atomically; say
-        where they went and how this run compares with the previous one; return the exit code."""
+        text files (texts: name -> content) and figures (figures: name -> figure), history.csv and
+        metrics.json, each atomically; say where they went and how this run compares with the
+        previous one; return the exit code."""
         metrics = self.metrics(extra)
         write = files.write_atomically
-        written = [write(self.path(figure_file), lambda p: figure.savefig(p, format="png", dpi=110)),
+        drawn = {figure_file: figure, **(figures or {})}
+        written = [*(write(self.path(name), lambda p, drawing=drawing: drawing.savefig(p, format="png", dpi=110))
+                     for name, drawing in drawn.items()),
                    *([write(self.path(model_file), model.save)] if model is not None else []),
                    *(files.write_text(self.path(name), text) for name, text in (texts or {}).items()),
                    *run_folder.write_record(self.folder, self.history, self.outcome.seconds, metrics,
@@ -158,7 +161,8 @@ class Run:
         self.signal_stops.restore()
         from common import plots
 
-        plots.show_or_close(figure, self.args.show)
+        for drawing in drawn.values():
+            plots.show_or_close(drawing, self.args.show)
         return self.outcome.exit_code
 
     def stopped_line(self, saves_a_model):
