@@ -27,13 +27,13 @@ def test_a_tiny_model_captions_a_circle_and_a_triangle_apart():
     captions = [pictures.caption(scene) for scene in scenes]
     vocabulary = Vocabulary.counted([caption_shapes.WORDS.split(caption) for caption in captions], None,
                                     caption_shapes.WORDS.split)
-    config = SimpleNamespace(image_size=48, filters=8, embedding_dim=8, units=16, with_attention=True, state_dropout=0.5)
+    config = SimpleNamespace(image_size=48, filters=16, embedding_dim=8, units=32, with_attention=True, state_dropout=0.5)
     model = caption_shapes.build_model(config, vocabulary.num_words)
     model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(0.003),  # seconds, not minutes
                   weighted_metrics=["accuracy"])
     words_in, targets, weights = caption_shapes.arrays(captions, vocabulary)
     model.fit(training.batches({"picture": drawn, "words_in": words_in}, targets, 16, shuffle=True,
-                               sample_weight=weights), epochs=12, verbose=0)
+                               sample_weight=weights), epochs=20, verbose=0)
     fresh = [(("middle", "red", "circle"),), (("middle", "red", "triangle"),)] * 10
     written = caption_shapes.captions_of(model, vocabulary, np.stack([pictures.draw(scene, 48, rng) for scene in fresh]), 6)
     assert np.mean([found == truth for found, truth in zip(written, ["가운데에 빨간 원", "가운데에 빨간 세모"] * 10)]) >= 0.9
