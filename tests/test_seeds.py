@@ -141,8 +141,10 @@ def test_seeds_and_predict_do_not_go_together(script):
 
 def test_a_scripts_own_test_scores_get_their_spread_too():
     members = [SimpleNamespace(metrics={"test_accuracy": 0.5, "test_loss": 1.0, "test_chrf": chrf, "test_note": "x",
-                                        **({"test_bleu": 3.0} if chrf > 30 else {})}) for chrf in (30.0, 34.0)]
+                                        "test_size": 581, **({"test_bleu": 3.0} if chrf > 30 else {})})
+               for chrf in (30.0, 34.0)]
     summary, lines = seeds.summarize(members, {})
     assert summary["test_chrf"]["mean"] == pytest.approx(32.0) and summary["test_chrf"]["std"] == pytest.approx(np.std([30, 34], ddof=1))
     assert "Test chrf over 2 seeds: 32.0000 ± 2.8284 (min 30.0000, max 34.0000)" in lines
     assert "test_bleu" not in summary and "test_note" not in summary  # a score one member lacks; not a number
+    assert "test_size" not in summary  # how many were tested: no score

@@ -55,7 +55,8 @@ def summarize(members, book):
     accuracy and loss, then any other test score every member has (translate_en_ko.py: chrF,
     BLEU); the book's numbers are placed against the seeds' range (pass none for synthetic data)."""
     scores = sorted({name for member in members for name, value in member.metrics.items() if name.startswith("test_")
-                     and isinstance(value, (int, float)) and not isinstance(value, bool)} - {"test_accuracy", "test_loss"})
+                     and isinstance(value, (int, float)) and not isinstance(value, bool)}
+                    - {"test_accuracy", "test_loss", "test_size"})  # test_size: how many were tested, not a score
     summary, lines = {}, []
     for name in ("test_accuracy", "test_loss", *scores):
         values = [member.metrics.get(name) for member in members]
