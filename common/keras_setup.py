@@ -23,9 +23,10 @@ everything) gets TensorFlow's log untouched; any other level, the usual advice f
 TensorFlow, is passed on to TensorFlow and the start-up lines stay held back as well.
 
 Loading takes seconds, so a Ctrl-C often lands in it: the scripts call
-signals.stop_quietly_on_signals() first, and its one line reaches the terminal while file
-descriptor 2 is captured here.
+signals.stop_quietly_on_signals() first, and a stop that comes while native code loads is
+answered, in its one line, when the loading is done (signals.held_while_native_code_loads).
 """
+import functools
 import os
 import re
 import sys
@@ -33,7 +34,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from common.signals import TerminalStderr
+from common.signals import TerminalStderr, held_while_native_code_loads
 
 # TensorFlow 2.21 writes these lines in absl's format (I0000 00:00:1795808570.443232  14079 file.cc:31]);
 # 2.20 in its own older one (2026-12-01 19:29:29.668549: I path/to/file.cc:31]): both are matched.
@@ -49,11 +50,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later informa
 @contextmanager
 def stderr_captured():
     """Send file descriptor 2 (C++ and Python alike) to a temporary file; yields a list that
-    receives its lines afterwards."""
+    receives its lines afterwards. What runs inside loads native code: a stop waits for its end."""
     lines = []
     sys.stderr.flush()
     saved = os.dup(2)
-    with tempfile.TemporaryFile() as capture:
+    with held_while_native_code_loads(), tempfile.TemporaryFile() as capture:
         os.dup2(capture.fileno(), 2)
         TerminalStderr.fd = saved
         try:
@@ -90,6 +91,26 @@ def tensorflow_log_held_back():
     with stderr_captured() as lines:
         yield
     report(lines, tensorflow_gpus=None, gpu_present=False)
+
+
+@functools.cache  # once: the devices are settled then
+def tensorflow_beside_the_backend():
+    """TensorFlow installed beside the backend in use (Colab ships it with JAX and PyTorch), for
+    what only it does: Keras's TensorBoard logs write through tf.summary. Imported, and its
+    devices settled, inside the held-back window: else its CUDA probe's E line (cuInit) comes
+    with the first log written, mid-training. It gets no GPU: the backend in use owns that, and
+    TensorFlow would take the GPU's memory."""
+    if SHOW_TENSORFLOW_LOG:
+        import tensorflow as tf
+
+        tf.config.set_visible_devices([], "GPU")
+        return tf
+    with stderr_captured() as lines:  # TensorFlow is often imported already (seed_everything), not yet probed
+        import tensorflow as tf
+
+        tf.config.set_visible_devices([], "GPU")  # lists the devices: the CUDA probe runs here, in the window
+    report(lines, tensorflow_gpus=None, gpu_present=False)
+    return tf
 
 
 def has_nvidia_gpu():

@@ -16,12 +16,39 @@ class TerminalStderr:
     fd = 2
 
 
+def run_by_ipython():
+    """Whether IPython runs the script (`%run script.py` in Jupyter, on Colab, or in its terminal):
+    its shell answers Ctrl-C (a KeyboardInterrupt, which cli.main_guard makes one line), owns
+    sys.stdout and lives on after the script, so the script changes neither."""
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and ipython.get_ipython() is not None
+
+
 def stop_quietly_on_signals():
     """From now on Ctrl-C or SIGTERM ends the script with one line and exit code 130 or 143, even
     while Keras loads. A run's training and saving take the signals over (common/runs/outcome.py: SignalStops)
     and give them back."""
+    if run_by_ipython():
+        return
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop_quietly)
+    if sys.unraisablehook is not ends_a_stop_that_python_could_not_raise:
+        sys.unraisablehook = ends_a_stop_that_python_could_not_raise
+
+
+def ends_a_stop_that_python_could_not_raise(unraisable, python_s_hook=sys.unraisablehook):
+    """A stop (stop_quietly's SystemExit) that lands while a garbage-collection callback runs
+    (JAX registers one, while Keras loads) cannot leave the callback: Python would print
+    "Exception ignored in: <function _xla_gc_callback ...>" with a traceback, and go on as if
+    no Ctrl-C had come. Its line is already said and nothing is computed yet: end here."""
+    if issubclass(unraisable.exc_type, SystemExit):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, RuntimeError):  # a closed pipe, or a write the signal cut
+                pass
+        os._exit(unraisable.exc_value.code)
+    python_s_hook(unraisable)
 
 
 def stop_quietly(signum, frame):
@@ -29,6 +56,34 @@ def stop_quietly(signum, frame):
     if signum != signal.SIGPIPE:  # a closed pipe ends a Unix tool without a word
         os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
     raise SystemExit(128 + signum)
+
+
+@contextmanager
+def held_while_native_code_loads():
+    """A block that imports native code (Keras's backend, TensorFlow beside it). A stop raised
+    inside such an import cannot unwind through its C++: pybind11 aborts the process (exit 134,
+    its message lost; seen with JAX and TensorFlow installed together). So a Ctrl-C or SIGTERM
+    that comes inside waits for the block's end, a second or two, and is answered then by
+    whichever handler was in charge; a second one ends the script at once, with its one line."""
+    held = []
+
+    def hold(signum, frame):
+        if held:
+            os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({signal.Signals(signum).name})\n".encode())
+            os._exit(128 + signum)
+        held.append(signum)
+
+    stops = (signal.SIGINT, signal.SIGTERM)
+    before = {signum: signal.getsignal(signum) for signum in stops}
+    for signum in stops:
+        signal.signal(signum, hold)
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 class StdoutWhileRead(io.TextIOBase):
@@ -77,7 +132,7 @@ class StdoutWhileRead(io.TextIOBase):
 
 
 def stop_quietly_when_stdout_closes():
-    if not isinstance(sys.stdout, StdoutWhileRead):
+    if not isinstance(sys.stdout, StdoutWhileRead) and not run_by_ipython():
         sys.stdout = StdoutWhileRead(sys.stdout)
 
 

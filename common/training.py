@@ -19,7 +19,7 @@ import warnings
 import keras
 import numpy as np
 
-from common import keras_reliance
+from common import keras_reliance, keras_setup
 from common.keras_setup import ON_TENSORFLOW, TENSORFLOW_ON_CPU
 from common.records.run_folder import TENSORBOARD
 
@@ -92,6 +92,8 @@ def callbacks(run):
     """The run's guard and Keras's TensorBoard logger, which writes through TensorFlow's
     tf.summary on every backend: where TensorFlow is not installed, one line says so."""
     if ON_TENSORFLOW or importlib.util.find_spec("tensorflow"):
+        if not ON_TENSORFLOW:
+            keras_setup.tensorflow_beside_the_backend()
         return [Guard(run.outcome), keras.callbacks.TensorBoard(log_dir=str(run.path(TENSORBOARD)))]
     print(f"note: no TensorBoard logs: Keras writes them through TensorFlow, which is not installed "
           f"({keras.backend.backend()} backend); everything else is as usual", file=sys.stderr)

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -227,6 +228,45 @@ def test_a_second_ctrl_c_inside_a_garbage_collection_callback_prints_no_tracebac
         assert [r.exc_type for r in reported] == [ValueError]
     RaisesWhenCollected(KeyboardInterrupt())  # after training, the hook is Python's again
     assert [r.exc_type for r in reported] == [ValueError, KeyboardInterrupt]
+
+
+def run_python(tmp_path, code):
+    """Run `code` as the script probe.py in its own process, with the project importable."""
+    script = tmp_path / "probe.py"
+    script.write_text("import os, signal, sys, time\nfrom common import signals\nsignals.stop_quietly_on_signals()\n" + code)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_a_stop_that_lands_inside_a_garbage_collection_callback_still_ends_the_script(tmp_path):
+    """JAX's gc callback, while Keras loads: Python cannot raise the stop there ("Exception
+    ignored in: <function _xla_gc_callback ...>") and would go on as if no Ctrl-C had come."""
+    result = run_python(tmp_path, textwrap.dedent("""
+        class Collected:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.5)  # the handler runs in here
+        Collected()
+        print("went on")
+    """))
+    assert (result.returncode, result.stdout) == (130, "")
+    assert result.stderr.splitlines() == ["probe.py: interrupted (SIGINT)"]
+
+
+@pytest.mark.parametrize("signals_sent, block_ends", [(1, True), (2, False)])
+def test_a_stop_while_native_code_loads_waits_for_its_end_and_a_second_does_not(tmp_path, signals_sent, block_ends):
+    """A stop raised inside a native import aborts the process (pybind11: exit 134, no word)."""
+    result = run_python(tmp_path, textwrap.dedent(f"""
+        with signals.held_while_native_code_loads():
+            for _ in range({signals_sent}):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+            print("the block ended", flush=True)
+        print("went on")
+    """))
+    assert result.returncode == 130
+    assert result.stdout == ("the block ended\n" if block_ends else "")
+    assert result.stderr.splitlines() == ["probe.py: interrupted (SIGINT)"]
 
 
 def test_a_nan_loss_stops_keras_training_and_says_which_epoch(tmp_path, capsys):

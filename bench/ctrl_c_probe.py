@@ -1,0 +1,67 @@
+"""Ctrl-C at many moments of a script's start-up: does any of them end in a traceback?
+
+Starts `SCRIPT --dry-run` again and again and sends it SIGINT after 0, 5 s / MOMENTS, ...,
+5 s: while Python starts, while the command line is read, while Keras (and, where installed,
+JAX, PyTorch and TensorFlow beside it) loads, and once training runs. Every try must end with
+exit code 130 and no traceback, nor Python's "Exception ignored" report; a stop before
+training must say exactly one line. Prints one line per try and a summary; exit 1 if any try
+failed. A measurement of the machine it runs on, not a unit test: the moments a signal can
+land on are the machine's.
+
+    python bench/ctrl_c_probe.py                              # reuters_lstm.py, 30 moments
+    KERAS_BACKEND=jax python bench/ctrl_c_probe.py --moments 30 --script imdb_cnn_lstm.py
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TRACEBACK_SIGNS = ("Traceback", "Exception ignored", "KeyboardInterrupt")
+
+
+def one_try(script, delay, folder):
+    process = subprocess.Popen([sys.executable, str(REPO / script), "--dry-run", "--out", str(folder)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    lines = stderr.strip().splitlines()
+    trained = (folder / "history.csv").exists()
+    problems = [sign for sign in TRACEBACK_SIGNS if sign in stderr]
+    if process.returncode not in (130, -signal.SIGINT):  # -2: before Python set its handler; a shell says 130
+        problems.append(f"exit code {process.returncode}")
+    if not trained and len(lines) > 1:
+        problems.append(f"{len(lines)} lines before training")
+    return problems, lines, trained
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--script", default="reuters_lstm.py")
+    parser.add_argument("--moments", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    print(f"{args.script} --dry-run, SIGINT at {args.moments} moments of its first {args.seconds:g} s, "
+          f"KERAS_BACKEND={os.environ.get('KERAS_BACKEND', 'tensorflow')}")
+    failed = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for index in range(args.moments):
+            delay = args.seconds * index / max(args.moments - 1, 1)
+            problems, lines, trained = one_try(args.script, delay, Path(scratch) / f"run{index}")
+            failed += bool(problems)
+            said = lines[-1] if lines else "(nothing)"
+            print(f"{delay:5.2f} s  {'FAILED: ' + ', '.join(problems) if problems else 'ok'}  "
+                  f"{'(stopped in training) ' if trained else ''}{said}")
+            if problems:
+                print("        " + "\n        ".join(lines))
+    print(f"{args.moments - failed} of {args.moments} tries ended cleanly")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
