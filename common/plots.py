@@ -1,4 +1,5 @@
 """The book's figure: train and test loss per epoch, with accuracy beside it; and the others."""
+import io
 import sys
 from pathlib import Path
 
@@ -16,10 +17,19 @@ def epoch_ticks():
 HANGUL_FONT = "NanumGothic"  # shipped by the pip package koreanize-matplotlib (SIL Open Font License)
 
 
+def in_a_notebook():
+    """Whether a Jupyter kernel runs this (`%run script.py` in a notebook, Colab's too): figures
+    then show in the notebook, under the cell, and --show is not needed."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    return shell is not None and any(kind.__name__ == "ZMQInteractiveShell" for kind in type(shell).__mro__)
+
+
 def pyplot(show=False):
-    """matplotlib.pyplot, drawing without a display (Agg) unless a window is wanted (--show), and
-    drawing Hangul: the one place the project picks matplotlib's backend and fonts."""
-    if not show:
+    """matplotlib.pyplot, drawing without a display (Agg) unless a window is wanted (--show) or a
+    notebook shows the figures (its own backend stays), and drawing Hangul: the one place the
+    project picks matplotlib's backend and fonts."""
+    if not show and not in_a_notebook():
         matplotlib.use("Agg")  # draw without a display, e.g. on a server
     import matplotlib.pyplot as plt
 
@@ -46,11 +56,18 @@ def draw_hangul_too():
 
 
 def show_or_close(figure, show):
-    """After a figure is saved: open it in a window if --show asked and there is a display (else
-    say so in one line), then close it, so that a long session does not pile figures up."""
+    """After a figure is saved: show it under the cell in a notebook, or open it in a window if
+    --show asked and there is a display (else say so in one line); then close it, so that a long
+    session does not pile figures up."""
     import matplotlib.pyplot as plt
 
-    if show and matplotlib.get_backend().lower() == "agg":
+    if in_a_notebook():
+        from IPython.display import Image, display
+
+        png = io.BytesIO()
+        figure.savefig(png, format="png", dpi=110)  # as saved: the notebook's backend may draw it otherwise
+        display(Image(data=png.getvalue()))
+    elif show and matplotlib.get_backend().lower() == "agg":
         print("note: --show: there is no display here to open a window on; the figure is saved as a PNG",
               file=sys.stderr)
     elif show:
