@@ -128,7 +128,7 @@ def generate_from_saved(args, config):
     if not 1 <= args.generate <= MOST_GENERATED:
         raise cli.UsageError(f"--generate must be a number of characters from 1 to {MOST_GENERATED:,}; "
                              f"got {args.generate:,}")
-    path = saved_model(args.model)
+    path = saved_model(args.model, args.dry_run)
     print(run_folder.provenance(path, "Writing"), file=sys.stderr)
     if path.suffix != ".npz":
         importlib.import_module("common.keras_setup")  # loads Keras quietly: no TensorFlow start-up log
@@ -143,10 +143,13 @@ def generate_from_saved(args, config):
     return 0
 
 
-def saved_model(model):
-    """--model's model.npz or model.keras (or its run folder's); without it, the newest complete run's."""
+def saved_model(model, dry_run=False):
+    """--model's model.npz or model.keras (or its run folder's); without it, the newest complete run's
+    (with --dry-run, the newest complete dry run's)."""
     if not model:
-        model = run_folder.newest_trained(SETTINGS.script, holding=ALPHABET)
+        model = run_folder.newest_trained(SETTINGS.script, holding=ALPHABET, dry_run=dry_run)
+    if model is None and dry_run:
+        raise cli.ScriptError("no complete dry run yet: run `python char_rnn_text.py --dry-run` first")
     if model is None:
         raise cli.ScriptError("no language model trained yet: run `python char_rnn_text.py --text-file PATH` "
                               "first, or pass --model PATH")

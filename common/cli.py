@@ -133,6 +133,39 @@ def flag_name(name):
     return "--" + name.lower().replace("_", "-")
 
 
+def script_defaults(script_path):
+    """Each setting's value as the script's source writes it (the constants above its
+    `SETTINGS = cli.settings(...)` line), read without running the script."""
+    import ast
+
+    defaults = {}
+    for node in ast.parse(Path(script_path).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [getattr(target, "id", "") for target in node.targets] == ["SETTINGS"]:
+            break
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id.isupper()):
+            try:
+                defaults[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass  # not a plain value: no setting
+    return {name: value for name, value in defaults.items() if type(value) in SETTING_TYPES}
+
+
+def notebook_flags(script_path, notebook_globals):
+    """The command line that gives the script the settings a notebook's cell holds: a flag for
+    each setting whose value differs from the script's, and --dry-run where DRY_RUN is true.
+    For `%run script.py {flags}` (notebooks/, made by notebooks/generate.py)."""
+    import shlex
+
+    flags = ["--dry-run"] if notebook_globals.get("DRY_RUN") else []
+    for name, default in script_defaults(script_path).items():
+        value = notebook_globals.get(name, default)
+        if value != default or type(value) is not type(default):
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags += [flag_name(name), shlex.quote(text)]
+    return " ".join(flags)
+
+
 def read_comments(script_path):
     """Map each constant to (heading, comment) as written in the script's source.
 
@@ -213,7 +246,7 @@ ANSWERING = {
     "--predict-file": ("--model", "--explain", "--dry-run"),
     "--gates": ("--model", "--dry-run"),
     "--attention": ("--model", "--dry-run"),  # imdb_attention.py
-    "--generate": ("--model",),  # char_rnn_text.py
+    "--generate": ("--model", "--dry-run"),  # char_rnn_text.py
 }
 NEEDS = {
     "--model": (tuple(ANSWERING), "it names the model that answers"),
