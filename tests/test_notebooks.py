@@ -25,6 +25,13 @@ def test_every_script_has_a_notebook_and_none_is_stale():
     assert stale == [], f"{stale}: the script changed; run `python notebooks/generate.py`"
 
 
+@pytest.mark.parametrize("readme", ["README.md", "README.ko.md"])
+def test_both_readmes_open_every_notebook_in_colab(readme):
+    text = (REPO / readme).read_text(encoding="utf-8")
+    missing = [name for name in NAMES if generate.COLAB_LINK.format(github=generate.GITHUB, name=name) not in text]
+    assert missing == [], f"{readme} has no Colab link for {missing}"
+
+
 def test_the_settings_cell_is_the_scripts_and_the_run_reads_it(monkeypatch):
     """The settings cell holds the script's constants as the script writes them; a value changed
     there reaches the script as its flag."""

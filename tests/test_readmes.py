@@ -81,7 +81,8 @@ SMALLER = {"reuters_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", 
            "char_rnn_text.py": ["--steps", "20", "--sample-every", "10"],
            "vanishing_gradient.py": ["--dry-run"],
            "imdb_attention.py": ["--dry-run", "--epochs", "1", "--maxlen", "30", "--embedding-dim", "8", "--lstm-units", "6"],
-           "translate_en_ko.py": ["--dry-run", "--epochs", "2", "--units", "16", "--embedding-dim", "8"]}
+           "translate_en_ko.py": ["--dry-run", "--epochs", "2", "--units", "16", "--embedding-dim", "8"],
+           "caption_shapes.py": ["--dry-run", "--epochs", "1", "--units", "16", "--filters", "4", "--embedding-dim", "8"]}
 ANSWERING = ("--predict", "--predict-file", "--gates", "--attention", "--generate", "--help")
 
 
@@ -101,6 +102,11 @@ def test_every_readme_command_runs_as_written(tmp_path):
     for write in (write_reuters, write_imdb, write_nsmc):  # the data in place, as the README asks
         write()
     shutil.copy(REPO / "README.ko.md", tmp_path)  # the example text of char_rnn_text.py, as in a clone
+    from PIL import Image, ImageDraw  # the user's own picture for caption_shapes.py, drawn elsewhere
+
+    picture = Image.new("RGB", (64, 64), "white")
+    ImageDraw.Draw(picture).ellipse((4, 20, 20, 36), fill="red")
+    picture.save(tmp_path / "my_picture.png")
     trained, failures = set(), []
     for command in user_commands():
         words = shlex.split(command)[1:]
