@@ -239,7 +239,7 @@ def train(config, args, run):
         f"{run.evaluation['exact_unseen']:.3f} exact on unseen combinations" if "exact_unseen" in run.evaluation
         else run.outcome.status)
     figure = plots.history_figure(run.history, title, show=args.show, best_epoch=best_epoch, validation="Validation")
-    return run.finish(model, figure, extra={"best_epoch": best_epoch}, figures=figures,
+    return run.finish(model, figure, extra={"best_epoch": best_epoch, "score": "test_exact_unseen"}, figures=figures,
                       texts={predict.VOCABULARY: json.dumps({"language": config.language, "image_size": config.image_size,
                                                              "words": vocabulary.ranked_words(), "max_words": max_words},
                                                             ensure_ascii=False, indent=0) + "\n"})

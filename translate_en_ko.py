@@ -301,7 +301,8 @@ def train(config, args, run):
     title = f"{run.script} ({'attention' if config.with_attention else 'no attention'}): " + (
         f"chrF {run.evaluation['chrf']:.1f} on the test sentences" if "chrf" in run.evaluation else run.outcome.status)
     figure = plots.history_figure(run.history, title, show=args.show, best_epoch=best_epoch, validation="Validation")
-    return run.finish(model, figure, extra={"best_epoch": best_epoch, "tokens": "English words, Korean syllables"},
+    return run.finish(model, figure, extra={"best_epoch": best_epoch, "tokens": "English words, Korean syllables",
+                                            "score": "test_chrf"},
                       texts={predict.VOCABULARY: vocabularies_json(english_vocabulary, korean_vocabulary, config)})
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from common.errors import OneLineParser, ScriptError, UsageError
 from common.files import new_file, write_atomically
-from common.records.run_folder import (DRY_RUNS, GROUP, METRICS, NOT_RUNS, RUNS_ROOT, Group, is_group, is_number,
+from common.records.run_folder import (DRY_RUNS, GROUP, METRICS, NOT_RUNS, RUNS_ROOT, Group, is_group, is_number, score_name,
                                       is_run, read_group, read_run, runs_newest_first, script_folder)
 from common.records.spread import welch_interval
 
@@ -83,26 +83,39 @@ def label(record, names):
     return f"{record.name}: {', '.join(differences)}" if differences else record.name
 
 
-def accuracy_cell(record):
+def score_cell(record):
+    """The run's result (its score: test accuracy unless its script names another), for a group
+    the mean and spread over its seeds; a run whose score differs from the table's says which."""
+    name = score_name(record.metrics)
     if isinstance(record, Group):
-        accuracy = record.summary["test_accuracy"]
-        return f"{accuracy['mean']:.4f} ± {accuracy['std']:.4f} (n={accuracy['n']})"
-    return f"{record.metrics['test_accuracy']:.4f}" if "test_accuracy" in record.metrics else "-"
+        found = record.summary.get(name)
+        return f"{found['mean']:.4f} ± {found['std']:.4f} (n={found['n']})" if found else "-"
+    return f"{record.metrics[name]:.4f}" if is_number(record.metrics.get(name)) else "-"
+
+
+def score_title(records):
+    names = {score_name(record.metrics) for record in records}
+    return "accuracy" if names == {"test_accuracy"} else " / ".join(sorted(pretty(name) for name in names))
+
+
+def pretty(score):
+    return score.removeprefix("test_").replace("_", " ")
 
 
 def group_difference(groups):
-    """For two --seeds groups: the difference of their mean test accuracies, its 95% interval, a verdict."""
+    """For two --seeds groups: the difference of their mean scores, its 95% interval, a verdict."""
     first, second = groups
-    accuracies = [[member.metrics["test_accuracy"] for member in group.members] for group in groups]
-    difference, (low, high), df = welch_interval(*accuracies)
+    name = score_name(first.metrics)
+    values = [[member.metrics[name] for member in group.members] for group in groups]
+    difference, (low, high), df = welch_interval(*values)
     verdict = "within seed noise" if low <= 0 <= high else "a real difference"
-    return (f"Test accuracy, {first.name} minus {second.name}: {difference:+.4f}, 95% interval "
+    return (f"Test {pretty(name)}, {first.name} minus {second.name}: {difference:+.4f}, 95% interval "
             f"[{low:+.4f}, {high:+.4f}] (Welch's t, {df:.1f} degrees of freedom): {verdict}.")
 
 
 def table(records, names):
     columns = ["run", "started", "data", *names, "epochs done",  # "done": apart from an epochs setting
-               "best loss", "final loss", "accuracy", "s/epoch", "status"]
+               "best loss", "final loss", score_title(records), "s/epoch", "status"]
     rows = []
     for record in records:
         losses, metrics = record.curve("loss"), record.metrics
@@ -112,7 +125,7 @@ def table(records, names):
             *(str(record.settings.get(name)) for name in names),
             str(metrics.get("epochs_completed", len(losses))),
             f"{min(losses):.4f}" if losses else "-", f"{losses[-1]:.4f}" if losses else "-",
-            accuracy_cell(record),
+            score_cell(record),
             f"{sum(seconds) / len(seconds):.1f}" if seconds else "-", metrics.get("status", "?"),
         ])
     widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
@@ -147,7 +160,8 @@ def figure(records, names):
 def summary_against_previous(script, current_folder, metrics):
     """One or two lines: how this run compares with the previous run of the same script on the
     same kind of data (a dry run with the dry runs, real work with real work)."""
-    if "test_accuracy" not in metrics:
+    name = score_name(metrics)
+    if not is_number(metrics.get(name)) or not is_number(metrics.get("test_loss")):
         return None
     synthetic = bool(metrics.get("synthetic_data"))
     others = (folder for folder in runs_newest_first(script, within=script_folder(script, synthetic))
@@ -158,17 +172,17 @@ def summary_against_previous(script, current_folder, metrics):
         except ValueError:
             continue
         previous = record.metrics
-        if (bool(previous.get("synthetic_data")) == synthetic and is_number(previous.get("test_accuracy"))
+        if (bool(previous.get("synthetic_data")) == synthetic and is_number(previous.get(name))
                 and is_number(previous.get("test_loss"))):
             break
     else:
         return None
-    changes = [f"{name} {previous['settings'].get(name, '(not recorded)')} -> {value}"  # a setting added since
-               for name, value in metrics["settings"].items() if previous["settings"].get(name) != value]
-    accuracy_change = metrics["test_accuracy"] - previous["test_accuracy"]
-    verdict = "better" if accuracy_change > 0 else "worse" if accuracy_change < 0 else "the same"
-    return (f"Compared with the previous run ({record.name}): test accuracy {metrics['test_accuracy']:.4f} "
-            f"vs {previous['test_accuracy']:.4f} ({verdict}, {accuracy_change:+.4f}); test loss "
+    changes = [f"{setting} {previous['settings'].get(setting, '(not recorded)')} -> {value}"  # a setting added since
+               for setting, value in metrics["settings"].items() if previous["settings"].get(setting) != value]
+    change = metrics[name] - previous[name]
+    verdict = "better" if change > 0 else "worse" if change < 0 else "the same"
+    return (f"Compared with the previous run ({record.name}): test {pretty(name)} {metrics[name]:.4f} "
+            f"vs {previous[name]:.4f} ({verdict}, {change:+.4f}); test loss "
             f"{metrics['test_loss']:.4f} vs {previous['test_loss']:.4f}.\n"
             f"Settings changed: {', '.join(changes) if changes else 'none'}.")
 

@@ -102,3 +102,23 @@ def test_read_run_reports_why_a_folder_is_not_a_run(tmp_path):
     (tmp_path / "history.csv").write_text("epoch\n")
     with pytest.raises(ValueError, match="lacks the script or its settings"):
         compare.read_run(tmp_path)
+
+
+def test_a_script_that_names_its_score_is_compared_by_it(tmp_path, capsys):
+    """caption_shapes.py's result is exact captions of unseen combinations, not word accuracy:
+    two runs alike in accuracy are told apart by their score."""
+    folder = tmp_path / "runs" / "caption_shapes"
+    for name, unseen in (("with", 0.93), ("plain", 0.314)):  # not "attention": --attention's figures folder
+        run = folder / name
+        run.mkdir(parents=True)
+        (run / "history.csv").write_text("epoch,loss,val_loss,accuracy,val_accuracy\n1,0.5,0.4,0.9,0.9\n")
+        (run / "metrics.json").write_text(json.dumps({
+            "script": "caption_shapes", "status": "completed", "epochs_completed": 1, "test_accuracy": 0.9995,
+            "test_loss": 0.001, "test_exact_unseen": unseen, "score": "test_exact_unseen", "seconds_per_epoch": [3.0],
+            "settings": {"with_attention": name == "with", "seed": 0}, "synthetic_data": False,
+            "started": f"2026-12-04T19:2{len(name)}:00"}))
+    assert compare.main([str(folder), "--out", str(tmp_path / "c.png")]) == 0
+    header, *rows = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert "exact unseen" in header and "accuracy" not in header
+    assert [row.split()[0] for row in rows] == ["with", "plain"]  # by start
+    assert "0.9300" in rows[0] and "0.3140" in rows[1] and "0.9995" not in "".join(rows)

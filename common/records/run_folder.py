@@ -184,6 +184,12 @@ def is_run(folder):
     return (Path(folder) / METRICS).exists() or (Path(folder) / HISTORY).exists()
 
 
+def score_name(metrics):
+    """The metric that is a run's result: metrics.json's "score" where the script names one
+    (caption_shapes.py: test_exact_unseen; translate_en_ko.py: test_chrf), else test_accuracy."""
+    return metrics.get("score", "test_accuracy")
+
+
 @dataclass
 class Group:
     """A --seeds group as read back: its folder, group.json, and the runs that finished. It reads
@@ -208,6 +214,7 @@ class Group:
     def metrics(self):
         seconds = [s for member in self.members for s in member.metrics.get("seconds_per_epoch", [])]
         return {**self.summary, "settings": self.settings, "test_accuracy": self.summary["test_accuracy"]["mean"],
+                **({"score": self.members[0].metrics["score"]} if self.members and "score" in self.members[0].metrics else {}),
                 "test_loss": self.summary["test_loss"]["mean"], "seconds_per_epoch": seconds,
                 "epochs_completed": min(member.metrics["epochs_completed"] for member in self.members)}
 
