@@ -25,9 +25,6 @@ from common.errors import ScriptError, UsageError  # noqa: F401 (scripts raise t
 from common.records.run_folder import recorded_settings
 from common.signals import stop_quietly_on_signals, stop_quietly_when_stdout_closes
 
-if Path(sys.argv[0]).resolve().parent == Path(__file__).resolve().parent.parent:
-    stop_quietly_on_signals()  # a script's first import: a Ctrl-C from here on is one line, not a traceback
-
 CONSTANT_LINE = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*[^#]+?(?:#\s*(.*))?$")
 SETTING_TYPES = (bool, int, float, str)
 

@@ -6,7 +6,6 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 
 
 class TerminalStderr:
@@ -51,10 +50,15 @@ def ends_a_stop_that_python_could_not_raise(unraisable, python_s_hook=sys.unrais
     python_s_hook(unraisable)
 
 
+def say_interrupted(signum):
+    """The one line, written at once. No pathlib here: this module loads in the first milliseconds
+    of a script, before which a Ctrl-C is Python's traceback (common/__init__.py)."""
+    os.write(TerminalStderr.fd, f"{os.path.basename(sys.argv[0])}: interrupted ({signal.Signals(signum).name})\n".encode())
+
+
 def stop_quietly(signum, frame):
-    name = signal.Signals(signum).name
     if signum != signal.SIGPIPE:  # a closed pipe ends a Unix tool without a word
-        os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({name})\n".encode())
+        say_interrupted(signum)
     raise SystemExit(128 + signum)
 
 
@@ -69,7 +73,7 @@ def held_while_native_code_loads():
 
     def hold(signum, frame):
         if held:
-            os.write(TerminalStderr.fd, f"{Path(sys.argv[0]).name}: interrupted ({signal.Signals(signum).name})\n".encode())
+            say_interrupted(signum)
             os._exit(128 + signum)
         held.append(signum)
 
