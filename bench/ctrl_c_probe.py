@@ -79,6 +79,10 @@ def main():
     parser.add_argument("--moments", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
+    # As from a terminal: the scripts start with Ctrl-C's default action. A shell without job control
+    # (CI's lanes run in the background) starts its jobs with SIGINT ignored, which Python and every
+    # child keep until a handler is set: a signal in a script's first milliseconds was lost there.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print(f"{args.script} --dry-run, SIGINT at {args.moments} moments of its first {args.seconds:g} s, "
           f"KERAS_BACKEND={os.environ.get('KERAS_BACKEND', 'tensorflow')}")
     failed = early = 0
