@@ -35,8 +35,7 @@ def before_the_handler(stderr):
     if "Failed to import the site module" in stderr or ", line 0, in <module>\nKeyboardInterrupt" in stderr:
         return True
     ours = [(file, line) for file, line in PROJECT_FRAME.findall(stderr) if file.startswith(str(REPO))]
-    return bool(ours) and ours[-1] == (str(REPO / "common" / "__init__.py"), "import signal  # first: the handler "
-                                       "needs it (and it imports enum, functools, collections: milliseconds)")
+    return bool(ours) and ours[-1][0] == str(REPO / "common" / "__init__.py") and ours[-1][1].startswith("import signal")
 
 
 def started_python(process, script, patience=5.0):

@@ -31,7 +31,7 @@ import os
 import re
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from common.signals import TerminalStderr, held_while_native_code_loads
@@ -100,12 +100,8 @@ def tensorflow_beside_the_backend():
     devices settled, inside the held-back window: else its CUDA probe's E line (cuInit) comes
     with the first log written, mid-training. It gets no GPU: the backend in use owns that, and
     TensorFlow would take the GPU's memory."""
-    if SHOW_TENSORFLOW_LOG:
-        import tensorflow as tf
-
-        tf.config.set_visible_devices([], "GPU")
-        return tf
-    with stderr_captured() as lines:  # TensorFlow is often imported already (seed_everything), not yet probed
+    # TensorFlow is often imported already (seed_everything), but not yet probed
+    with nullcontext([]) if SHOW_TENSORFLOW_LOG else stderr_captured() as lines:
         import tensorflow as tf
 
         tf.config.set_visible_devices([], "GPU")  # lists the devices: the CUDA probe runs here, in the window
