@@ -45,6 +45,9 @@ START_UP_LINE = re.compile(
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.")
 CUDA_PROBE_LINE = re.compile(r"(?:E\d{4} [\d:.]+\s+\d+ |\d{4}-\d\d-\d\d [\d:.]+: E [\w/.]*/)"
                              r"cuda_platform\.cc:\d+\] failed call to cuInit: (.*)")
+# oneDNN's graph pass, the first time a graph holds a boolean op (Keras's masks), on any CPU: Eigen runs it
+ONEDNN_BOOLEAN_LINE = re.compile(r"(?:E\d{4} [\d:.]+\s+\d+ |\d{4}-\d\d-\d\d [\d:.]+: E [\w/.]*/)"
+                                 r"util\.cc:\d+\] oneDNN supports DT_BOOL only on platforms with AVX-512\..*")
 SHOW_TENSORFLOW_LOG = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() == "0"  # the user asks to see it all
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later information and warnings too
 @contextmanager
@@ -73,7 +76,7 @@ def report(lines, tensorflow_gpus, gpu_present):
     TensorFlow could not use, say so with the reason the CUDA probe gave."""
     probe_failures = [match.group(1) for line in lines if (match := CUDA_PROBE_LINE.fullmatch(line))]
     for line in lines:
-        if not START_UP_LINE.fullmatch(line) and not CUDA_PROBE_LINE.fullmatch(line):
+        if not any(known.fullmatch(line) for known in (START_UP_LINE, CUDA_PROBE_LINE, ONEDNN_BOOLEAN_LINE)):
             print(line, file=sys.stderr)
     if tensorflow_gpus == [] and gpu_present:
         reason = probe_failures[0] if probe_failures else "TF_CPP_MIN_LOG_LEVEL=0 shows why"
@@ -149,6 +152,21 @@ if ON_TENSORFLOW:
     TENSORFLOW_ON_CPU = not tf.config.list_physical_devices("GPU")
     if TENSORFLOW_ON_CPU and tf.config.threading.get_intra_op_parallelism_threads() != 1:
         tf.config.threading.set_intra_op_parallelism_threads(1)  # raises if TensorFlow already ran an op
+
+
+def spend_onednns_boolean_warning():
+    """TensorFlow's oneDNN graph pass says "oneDNN supports DT_BOOL only on platforms with
+    AVX-512", marked E, the first time a graph holds a boolean op it could rewrite: mid-way
+    through the first epoch of every model with a mask (translate_en_ko.py), on every CPU,
+    AVX-512 or not, and nothing changes (Eigen runs the op). It says it once per process, for
+    whichever type comes first: one such graph, run here in the held-back window, spends it."""
+    with stderr_captured() as lines:
+        tf.function(tf.transpose)(tf.constant([[True, False]] * 2))  # a graph the pass rewrites (a 1 x 1 is optimised away)
+    report(lines, tensorflow_gpus=None, gpu_present=False)
+
+
+if TENSORFLOW_ON_CPU and not SHOW_TENSORFLOW_LOG:
+    spend_onednns_boolean_warning()
 
 
 def seed_everything(seed):
