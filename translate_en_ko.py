@@ -218,7 +218,8 @@ def scores(translations, references):
         return [" ".join(tokens) for tokens in morphemes.split_many(texts)]
 
     bleu = sacrebleu.corpus_bleu(split(translations), [[None if text is None else " ".join(morphemes.split(text))
-                                                        for text in stream] for stream in streams], tokenize="none")
+                                                        for text in stream] for stream in streams], tokenize="none",
+                                force=True)  # split on purpose: else sacrebleu warns that it looks tokenized
     same = [" ".join(text.split()) in {" ".join(reference.split()) for reference in found}
             for text, found in zip(translations, references)]
     return {"chrf": round(sacrebleu.corpus_chrf(translations, streams).score, 2), "bleu": round(bleu.score, 2),

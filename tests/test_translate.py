@@ -100,6 +100,15 @@ def test_a_dry_run_trains_scores_and_saves_what_predict_needs(dry_run):
     assert 0 <= metrics["test_exact_match"] <= 1 and 1 <= metrics["best_epoch"] <= 3
 
 
+def test_scores_of_perfect_translations_are_perfect_and_quiet(caplog):
+    references = [["나는 학교에 가요."], ["우리가 이겼어.", "우리는 이겼다."]] * 60  # 120: sacrebleu's warning needs 100
+    translations = [found[-1] for found in references]
+    with caplog.at_level("WARNING"):
+        scores = translate_en_ko.scores(translations, references)
+    assert scores == {"chrf": 100.0, "bleu": 100.0, "exact_match": 1.0}
+    assert not caplog.records  # BLEU's input is Kiwi's morphemes on purpose: no "forgot to detokenize"
+
+
 def predict(dry_run, *arguments, tmp_path):
     return run_script(REPO / "translate_en_ko.py", "--model", dry_run, *arguments, cwd=tmp_path)
 
