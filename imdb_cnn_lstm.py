@@ -157,6 +157,7 @@ def train(config, args, run):
         (x_train, y_train), validation = training.split_off_validation(x_train, y_train, config.validation_split)
         stopping = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)]
         print(f"Edition 3: {len(x_train)} reviews to train on, the last {len(validation[0])} to stop early on")
+        run.data["validation_size"] = len(validation[0])  # what each epoch's val_ numbers are measured on
     train_batches = training.batches(x_train, y_train, config.batch_size, shuffle=True)
     test_batches = training.batches(x_test, y_test, training.TEST_BATCH_SIZE)  # larger: the same numbers, sooner
     # fit and evaluate: with TensorFlow on a CPU, each test batch's two halves side by side, one per core

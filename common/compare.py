@@ -6,9 +6,10 @@
     python -m common.compare GROUP_A GROUP_B          # two --seeds groups: a real difference, or noise?
 
 Prints one row per run and writes a figure, runs/compare/<time>-<script>.png (never over an
-earlier one, never into the folders it reads): test loss and test accuracy per epoch, one
-curve per run, labelled by the settings that differ. A --seeds group is one row (its mean ±
-standard deviation over the seeds, its seeds as a range) and one band. Runs on synthetic data
+earlier one, never into the folders it reads): loss and accuracy per epoch as each run measured
+them (on the test set, as the book does, or on a validation split), one curve per run, labelled
+by the settings that differ. A --seeds group is one row (its mean ± standard deviation over the
+seeds, its seeds as a range) and one band. Runs on synthetic data
 (--dry-run) or a cut-down copy of a dataset are marked as such. Given two groups, it prints
 the difference of their mean test accuracies with a 95% confidence interval (Welch's t) and
 says whether that is within seed noise. Reads only the run folders' files; loads no TensorFlow.
@@ -133,6 +134,14 @@ def table(records, names):
     return "\n".join(line.rstrip() for line in lines)
 
 
+def checked_on(record):
+    """What a run's curves per epoch were measured on: the test set (the book's validation_data)
+    or a validation split carved from the training data (early stopping's, with validation_size)."""
+    metrics = record.members[0].metrics if isinstance(record, Group) and record.members else record.metrics
+    split = metrics.get("validation_size") and metrics.get("settings", {}).get("validate_on") != "test"
+    return "validation" if split else "test"
+
+
 def figure(records, names):
     from common import plots
 
@@ -148,7 +157,7 @@ def figure(records, names):
                 ax.fill_between(epochs, curve - band, curve + band, color=line.get_color(), alpha=0.2)
     for ax, metric in zip(axes, ("loss", "accuracy")):
         ax.set_xlabel("epoch")
-        ax.set_ylabel(f"test {metric}")
+        ax.set_ylabel(f"{' or '.join(sorted(set(map(checked_on, records))))} {metric}")
         ax.grid()
         ax.xaxis.set_major_locator(plots.epoch_ticks())
     axes[0].legend(fontsize="small")

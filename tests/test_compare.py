@@ -122,3 +122,33 @@ def test_a_script_that_names_its_score_is_compared_by_it(tmp_path, capsys):
     assert "exact unseen" in header and "accuracy" not in header
     assert [row.split()[0] for row in rows] == ["with", "plain"]  # by start
     assert "0.9300" in rows[0] and "0.3140" in rows[1] and "0.9995" not in "".join(rows)
+
+
+@pytest.mark.parametrize("validated, label", [((True, True), "validation loss"), ((False, False), "test loss"),
+                                              ((True, False), "test or validation loss")])
+def test_the_curves_are_named_by_what_each_run_checked_its_epochs_on(validated, label, tmp_path):
+    """The book's scripts check each epoch on the test set; translation, captioning and the
+    third edition's early stopping on a validation split, which their metrics.json sizes."""
+    records = []
+    for number, split in enumerate(validated):
+        run = tmp_path / f"run{number}"
+        run.mkdir()
+        (run / "history.csv").write_text("epoch,loss,val_loss,accuracy,val_accuracy\n1,0.5,0.4,0.9,0.9\n")
+        (run / "metrics.json").write_text(json.dumps({
+            "script": "imdb_attention", "status": "completed", "epochs_completed": 1, "test_accuracy": 0.88,
+            "test_loss": 0.3, "seconds_per_epoch": [3.0], "synthetic_data": False, **({"validation_size": 5000} if split else {}),
+            "settings": {"seed": number}, "started": f"2026-12-04T19:2{number}:00"}))
+        records.append(compare.read_run(run))
+    figure = compare.figure(records, ["seed"])
+    assert figure.axes[0].get_ylabel() == label and figure.axes[1].get_ylabel() == label.replace("loss", "accuracy")
+
+
+def test_the_books_way_of_validating_is_named_the_test_set(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "history.csv").write_text("epoch,loss,val_loss\n1,0.5,0.4\n")
+    (run / "metrics.json").write_text(json.dumps({  # imdb_attention.py --validate-on test
+        "script": "imdb_attention", "status": "completed", "epochs_completed": 1, "test_accuracy": 0.88, "test_loss": 0.3,
+        "seconds_per_epoch": [3.0], "synthetic_data": False, "validation_size": 25000,
+        "settings": {"seed": 0, "validate_on": "test"}, "started": "2026-12-04T19:20:00"}))
+    assert compare.checked_on(compare.read_run(run)) == "test"

@@ -153,3 +153,4 @@ def test_the_third_edition_is_its_settings_and_early_stopping_on_a_validation_sp
     assert metrics["settings"]["epochs"] == imdb_cnn_lstm.EPOCHS  # a dry run does not train 100 epochs
     assert 1 <= metrics["best_epoch"] <= metrics["epochs_completed"]
     assert metrics["train_size"] == 200 and metrics["test_size"] == 100 and 0 <= metrics["test_accuracy"] <= 1
+    assert metrics["validation_size"] == 40  # the last fifth of the 200: what each epoch's val_ numbers were measured on
