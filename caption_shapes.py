@@ -308,6 +308,12 @@ def given_pictures(args):
     return found
 
 
+def saved_vocabulary(path):
+    """(Vocabulary, picture size, longest caption) saved with the run of the model at path."""
+    return predict.read_saved(path, lambda record: (
+        Vocabulary.ranked(record["words"], str.split), int(record["image_size"]), int(record["max_words"])))
+
+
 def caption_main(args, config):
     """--predict / --predict-file: one caption a line, then the picture's path. Exit code 0."""
     paths = given_pictures(args)
@@ -316,13 +322,7 @@ def caption_main(args, config):
     path = predict.model_path(args.model, args.script, dry_run=args.dry_run)
     model = predict.trained_model(path, args.script)
     print(run_folder.provenance(path, "Captioning"), file=sys.stderr)
-    where = path.parent / predict.VOCABULARY
-    try:
-        record = json.loads(where.read_text(encoding="utf-8"))
-        vocabulary, size, max_words = Vocabulary.ranked(record["words"], str.split), record["image_size"], record["max_words"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ScriptError(f"cannot read {where}, the vocabulary the model was trained with ({type(error).__name__}); "
-                          "train again or pass --model of a complete run") from None
+    vocabulary, size, max_words = saved_vocabulary(path)
     drawn = np.stack([as_array(picture, found, size) for picture, found in zip(opened, paths)])
     for found, caption in zip(paths, captions_of(model, vocabulary, drawn, max_words)):
         print(f"{caption}\t{found}")

@@ -323,16 +323,9 @@ def vocabularies_json(english_vocabulary, korean_vocabulary, config):
 
 def saved_vocabularies(path):
     """(English Vocabulary, Korean Vocabulary, longest English side trained on) saved with the run."""
-    where = path.parent / predict.VOCABULARY
-    try:
-        record = json.loads(where.read_text(encoding="utf-8"))
-        vocabularies = [Vocabulary.ranked(record[side], split) for side, split in (("english", ENGLISH.split),
-                                                                                     ("korean", KOREAN.split))]
-        return (*vocabularies, int(record["max_english_words"]))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
-        raise ScriptError(f"cannot read {where}, the vocabularies the model was trained with ({reason}); "
-                          "train again or pass --model of a complete run") from None
+    return predict.read_saved(path, lambda record: (
+        Vocabulary.ranked(record["english"], ENGLISH.split), Vocabulary.ranked(record["korean"], KOREAN.split),
+        int(record["max_english_words"])), what="the vocabularies")
 
 
 def translate_main(args, config):

@@ -107,3 +107,16 @@ def test_a_bad_picture_is_one_line_and_exit_1(tmp_path):
     result = run_script(REPO / "caption_shapes.py", "--predict", "dot.png", cwd=tmp_path)
     assert result.returncode == 1 and result.stderr == ("caption_shapes.py: error: --predict: dot.png is 1 x 1 pixels: "
                                                         "too small to show a shape (at least 16 a side)\n")
+
+
+@pytest.mark.parametrize("record, reason", [(None, "(No such file or directory)"), ("{ half", "(JSONDecodeError: "),
+                                             ('{"words": ["원"], "max_words": 5}', "(KeyError: 'image_size')")])
+def test_a_missing_or_damaged_vocabulary_is_one_line(tmp_path, record, reason):
+    if record is not None:
+        (tmp_path / "vocabulary.json").write_text(record, encoding="utf-8")
+    with pytest.raises(ScriptError) as raised:
+        caption_shapes.saved_vocabulary(tmp_path / "model.keras")
+    message = str(raised.value)
+    assert message.startswith(f"cannot read {tmp_path / 'vocabulary.json'}, the vocabulary the model was trained with ")
+    assert reason in message and message.endswith("; train again or pass --model of a complete run")
+    assert "\n" not in message

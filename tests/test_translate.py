@@ -149,6 +149,19 @@ def test_bad_input_is_one_line(dry_run, tmp_path, arguments, code, message):
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+
+@pytest.mark.parametrize("record, reason", [(None, "(No such file or directory)"), ("[1, 2]", "(TypeError: "),
+                                             ('{"english": ["cat"], "max_english_words": 5}', "(KeyError: 'korean')")])
+def test_a_missing_or_damaged_vocabulary_is_one_line(tmp_path, record, reason):
+    if record is not None:
+        (tmp_path / "vocabulary.json").write_text(record, encoding="utf-8")
+    with pytest.raises(translation.ScriptError) as raised:
+        translate_en_ko.saved_vocabularies(tmp_path / "model.keras")
+    message = str(raised.value)
+    assert message.startswith(f"cannot read {tmp_path / 'vocabulary.json'}, the vocabularies the model was trained with ")
+    assert reason in message and message.endswith("; train again or pass --model of a complete run")
+    assert "\n" not in message
+
 def test_explain_on_a_model_without_attention_is_one_line(tmp_path):
     out = tmp_path / "plain"
     assert translate_en_ko.main([*TINY, "--epochs", "1", "--with-attention", "false", "--out", str(out)]) == 0

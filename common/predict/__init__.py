@@ -183,24 +183,33 @@ def saved_texts(vocabulary, maxlen, tokenizer=None):
     return {VOCABULARY: vocabulary_json(vocabulary, tokenizer or tokenizers.KerasWords(), maxlen)}
 
 
+def read_saved(model_path, read, what="the vocabulary"):
+    """read(record) of the VOCABULARY saved with the run of model_path; a missing or damaged file,
+    or a record that `read` cannot take (KeyError, TypeError, ValueError), is one line naming it."""
+    path = Path(model_path).parent / VOCABULARY
+    try:
+        return read(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
+        raise ScriptError(f"cannot read {path}, {what} the model was trained with ({reason}); "
+                          "train again or pass --model of a complete run") from None
+
+
 def saved_vocabulary(model_path):
     """(Vocabulary, maxlen) saved with the run of model_path: texts are encoded as in training,
     whatever the settings at the top of the script say now."""
-    path = Path(model_path).parent / VOCABULARY
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+    def fields(record):
         name, words, num_words, maxlen = record["tokenizer"], record["words"], record["num_words"], record["maxlen"]
         if not (isinstance(num_words, int) and isinstance(maxlen, int)):
             raise TypeError("num_words and maxlen must be whole numbers")
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
-        raise ScriptError(f"cannot read {path}, the vocabulary the model was trained with ({reason}); "
-                          "train again or pass --model of a complete run") from None
+        return name, words, num_words, maxlen, record.get("tokenizer_version")
+
+    name, words, num_words, maxlen, trained_version = read_saved(model_path, fields)
     if name not in tokenizers.TOKENIZERS:
-        raise ScriptError(f"{path} names a tokenizer this version does not have: {name!r}")
+        raise ScriptError(f"{Path(model_path).parent / VOCABULARY} names a tokenizer this version does not have: {name!r}")
     tokenizer = tokenizers.tokenizer(name)
-    if tokenizer.version != record.get("tokenizer_version"):
-        print(f"note: the model was trained with {record.get('tokenizer_version')}, this is {tokenizer.version}; "
+    if tokenizer.version != trained_version:
+        print(f"note: the model was trained with {trained_version}, this is {tokenizer.version}; "
               "a few texts may split differently", file=sys.stderr)
     return Vocabulary.ranked(words, tokenizer.split, num_words), maxlen
 
