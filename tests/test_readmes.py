@@ -71,8 +71,8 @@ def test_the_book_to_keras3_table_quotes_the_scripts_as_they_are(language):
         assert [piece for piece in quoted if piece not in (REPO / script).read_text(encoding="utf-8")] == []
 
 
-# The README's commands as a new user types them, each run in one fresh folder, in the README's
-# order, so that a --predict finds the model an earlier command trained; where a command trains,
+# The README's commands as a new user types them, a script's commands in one fresh folder, in the
+# README's order, so that a --predict finds the model an earlier command trained; where a command trains,
 # flags that make it a dry run's size are added after it (the later flag wins).
 SMALLER = {"reuters_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"],
            "imdb_cnn_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"],
@@ -92,8 +92,22 @@ def user_commands():
     return list(dict.fromkeys(found))
 
 
-@pytest.mark.timeout(900)  # some twenty commands, each a process of its own: over pytest.ini's 300 s on one core
-def test_every_readme_command_runs_as_written(tmp_path):
+def commands_by_script():
+    """user_commands() grouped by the script each runs, in the README's order within a group, so
+    that the groups can run side by side (pytest -n). A command without a script of its own
+    (`python -m common.compare`) reads the runs the commands before it made: it joins their group."""
+    import shlex
+
+    groups, group = {}, None
+    for command in user_commands():
+        first = shlex.split(command)[1]
+        group = first if first.endswith(".py") else group
+        groups.setdefault(group, []).append(command)
+    return groups
+
+
+@pytest.mark.parametrize("script", commands_by_script())
+def test_every_readme_command_runs_as_written(script, tmp_path):
     import shlex
     import shutil
 
@@ -107,21 +121,21 @@ def test_every_readme_command_runs_as_written(tmp_path):
     picture = Image.new("RGB", (64, 64), "white")
     ImageDraw.Draw(picture).ellipse((4, 20, 20, 36), fill="red")
     picture.save(tmp_path / "my_picture.png")
-    trained, failures = set(), []
-    for command in user_commands():
+    trained, failures = False, []
+    for command in commands_by_script()[script]:
         words = shlex.split(command)[1:]
-        script = words[0] if words[0].endswith(".py") else None
-        if script and not set(words) & set(ANSWERING) and "--dry-run" not in words:
-            words += SMALLER[script]
+        its_script = words[0] if words[0].endswith(".py") else None
+        if its_script and not set(words) & set(ANSWERING) and "--dry-run" not in words:
+            words += SMALLER[its_script]
         if "--seeds" in words:
             words[words.index("--seeds") + 1] = "2"  # a group of two says as much about the command
-        if script in SMALLER and set(words) & {"--predict", "--gates", "--attention"}:
-            if script not in trained:  # a model to answer with: a dry run's
-                run_script(REPO / script, *SMALLER[script], cwd=tmp_path, env={"USE_CACHED_DATA_AS_IS": "1"})
+        if its_script in SMALLER and set(words) & {"--predict", "--gates", "--attention"}:
+            if not trained:  # a model to answer with: a dry run's
+                run_script(REPO / its_script, *SMALLER[its_script], cwd=tmp_path, env={"USE_CACHED_DATA_AS_IS": "1"})
             words.append("--dry-run")
-        target = [REPO / words[0], *words[1:]] if script else words
+        target = [REPO / words[0], *words[1:]] if its_script else words
         result = run_script(*target, cwd=tmp_path, env={"USE_CACHED_DATA_AS_IS": "1"}, timeout=280)
-        trained.add(script)
+        trained = trained or its_script is not None
         if result.returncode != 0 or "Traceback" in result.stderr:
             failures.append(f"{command}: exit {result.returncode}: {result.stderr.strip()[-300:]}")
     assert failures == []

@@ -50,7 +50,7 @@ def test_each_set_is_pinned_and_the_jax_and_torch_sets_install_no_tensorflow(req
     lines = [line.split("#")[0].strip() for line in requirement_lines(requirements)]
     pins = dict(re.match(r"([A-Za-z0-9_.\[\]-]+)==([^;\s]+)", line).groups()
                 for line in lines if line and not line.startswith("-"))
-    for package in ("keras", "numpy", "matplotlib", "pytest", "pytest-timeout"):
+    for package in ("keras", "numpy", "matplotlib", "pytest", "pytest-timeout", "pytest-xdist"):  # pytest.ini uses both plugins
         assert package in pins, f"{requirements} does not pin {package}"
     assert ("tensorflow" in pins) == (backend_name == "tensorflow")
     if backend_name != "tensorflow":
