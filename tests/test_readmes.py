@@ -2,6 +2,7 @@
 both, every linked page there; and the README stays short."""
 import itertools
 import re
+import shlex
 
 import pytest
 from conftest import REPO
@@ -72,8 +73,8 @@ def test_the_book_to_keras3_table_quotes_the_scripts_as_they_are(language):
 
 
 # The README's commands as a new user types them, a script's commands in one fresh folder, in the
-# README's order, so that a --predict finds the model an earlier command trained; where a command trains,
-# flags that make it a dry run's size are added after it (the later flag wins).
+# README's order, so that a --predict finds the model an earlier command trained; where a command
+# trains, flags that make it a dry run's size are added after it (the later flag wins).
 SMALLER = {"reuters_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"],
            "imdb_cnn_lstm.py": ["--dry-run", "--epochs", "1", "--embedding-dim", "8", "--lstm-units", "8"],
            "nsmc_cnn_lstm.py": ["--dry-run", "--epochs", "1"],
@@ -96,8 +97,6 @@ def commands_by_script():
     """user_commands() grouped by the script each runs, in the README's order within a group, so
     that the groups can run side by side (pytest -n). A command without a script of its own
     (`python -m common.compare`) reads the runs the commands before it made: it joins their group."""
-    import shlex
-
     groups, group = {}, None
     for command in user_commands():
         first = shlex.split(command)[1]
@@ -108,7 +107,6 @@ def commands_by_script():
 
 @pytest.mark.parametrize("script", commands_by_script())
 def test_every_readme_command_runs_as_written(script, tmp_path):
-    import shlex
     import shutil
 
     from conftest import run_script, write_imdb, write_nsmc, write_reuters
